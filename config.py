@@ -1,0 +1,130 @@
+"""Deployment configuration: one settings class read from `SV_` environment variables and an optional `.env`.
+
+Business settings that an admin changes at run time live in the database (`settings` table), not here.
+Setting `SV_DATABASE_URL` and `SV_REDIS_URL` is all it takes to move from the embedded default to server mode.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_VAR_DIR = ROOT / 'var'
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one sentence an operator can act on."""
+
+
+class Settings(BaseSettings):
+    """Everything a deployment decides; the defaults give the embedded mode that `make run` starts."""
+
+    model_config = SettingsConfigDict(env_prefix='SV_', env_file='.env', extra='ignore')
+
+    var_dir: Path = DEFAULT_VAR_DIR
+    database_url: str = ''
+    redis_url: str = ''
+    meili_url: str = ''
+    meili_key: SecretStr = SecretStr('')
+    media_dir: Path | None = None
+    secret_key: SecretStr = SecretStr('')
+    base_currency: str = 'EUR'
+    host: str = '0.0.0.0'
+    port: int = 8080
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    embedded_workers: int = 2
+    queue_name: str = 'svcrm'
+
+    @field_validator('database_url')
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return ''
+        if value.startswith(('postgres://', 'postgresql://')):
+            return 'postgresql+psycopg://' + value.split('://', 1)[1]
+        if value.startswith(('postgresql+psycopg://', 'sqlite:///')):
+            return value
+        raise ValueError('must start with postgresql:// or sqlite:///')
+
+    @field_validator('redis_url')
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(('redis://', 'rediss://', 'unix://')):
+            raise ValueError('must start with redis://, rediss:// or unix://')
+        return value
+
+    @field_validator('meili_url')
+    @classmethod
+    def _meili_url(cls, value: str) -> str:
+        value = value.strip().rstrip('/')
+        if value and not value.startswith(('http://', 'https://')):
+            raise ValueError('must start with http:// or https://')
+        return value
+
+    @field_validator('base_currency')
+    @classmethod
+    def _base_currency(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not re.fullmatch(r'[A-Z]{3}', value):
+            raise ValueError('must be a three-letter ISO 4217 code such as EUR')
+        return value
+
+    @field_validator('port')
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 1 <= value <= 65535:
+            raise ValueError('must be between 1 and 65535')
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database to use: the configured one, else a SQLite file under `var/`."""
+        return self.database_url or f'sqlite:///{self.var_dir / "svcrm.db"}'
+
+    @property
+    def effective_media_dir(self) -> Path:
+        return self.media_dir or self.var_dir / 'media'
+
+    @property
+    def server_mode(self) -> bool:
+        """Redis configured: tasks run in separate worker processes and events cross processes."""
+        return bool(self.redis_url)
+
+    def secret(self) -> str:
+        """The signing key for sessions; generated into `var/secret_key` on first start when none is configured."""
+        if value := self.secret_key.get_secret_value():
+            return value
+        path = self.var_dir / 'secret_key'
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, 'w') as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning a validation failure into one sentence naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = 'SV_' + str(first['loc'][0]).upper() if first['loc'] else 'a setting'
+        message = str(first['msg']).removeprefix('Value error, ')
+        raise ConfigError(f'Configuration error: {name} {message}.') from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call `get_settings.cache_clear()` after changing the environment."""
+    return load_settings()

@@ -1,0 +1,20 @@
+"""Every table of the product, imported once so the metadata (and Alembic) sees the whole model."""
+
+from db import accounts, contacts, inventory, ledger, listings, places, shipping, system, workflow
+from db.base import metadata
+
+__all__ = [
+    'accounts',
+    'contacts',
+    'inventory',
+    'ledger',
+    'listings',
+    'metadata',
+    'places',
+    'shipping',
+    'system',
+    'workflow',
+]
+
+# Tables the database itself keeps append-only: UPDATE and DELETE are refused by triggers.
+APPEND_ONLY = ('transactions', 'audit_log')

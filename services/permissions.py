@@ -1,0 +1,171 @@
+"""The five roles, what each may do by default, and the one way a service checks it.
+
+The default matrix follows ARCHITECTURE.md; an admin's overrides (table `role_permissions`) are applied on
+top of it. Row scope is separate from permissions: an actor without `inventory.view_all` sees only the
+watches they sourced.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from db.accounts import RolePermission
+from db.enums import Role
+from services.errors import PermissionDenied
+
+
+class Permission(enum.StrEnum):
+    """Each member's value is stored in the database; its description completes "You may not ..."."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str) -> Permission:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+    DASHBOARD_VIEW = 'dashboard.view', 'open the dashboard'
+    INVENTORY_VIEW = 'inventory.view', 'see watches'
+    INVENTORY_VIEW_ALL = 'inventory.view_all', "see other people's watches"
+    INVENTORY_CREATE = 'inventory.create', 'take in new watches'
+    INVENTORY_EDIT = 'inventory.edit', 'edit watches'
+    INVENTORY_DELETE = 'inventory.delete', 'delete watches'
+    INVENTORY_IMPORT = 'inventory.import', 'import or export watches in bulk'
+    COST_VIEW = 'cost.view', 'see purchase costs'
+    SERIAL_VIEW = 'serial.view', 'see serial numbers'
+    IMAGES_MANAGE = 'images.manage', 'add or change photos'
+    LABELS_PRINT = 'labels.print', 'print labels'
+    STAGE_MOVE = 'stage.move', 'move watches between stages'
+    WORKFLOW_CONFIGURE = 'workflow.configure', 'change the workflow'
+    BATCHES_MANAGE = 'batches.manage', 'manage batches'
+    LOCATIONS_MANAGE = 'locations.manage', 'manage locations'
+    CONTACTS_VIEW = 'contacts.view', 'see contacts'
+    CONTACTS_MANAGE = 'contacts.manage', 'change contacts'
+    DESCRIPTIONS_WRITE = 'descriptions.write', 'write or approve descriptions'
+    LISTINGS_MANAGE = 'listings.manage', 'manage platform listings and exports'
+    SHIPPING_MANAGE = 'shipping.manage', 'create shipments and labels'
+    LEDGER_VIEW = 'ledger.view', 'see the ledger'
+    LEDGER_BOOK = 'ledger.book', 'book transactions'
+    FX_MANAGE = 'fx.manage', 'manage exchange rates'
+    COMMISSIONS_MANAGE = 'commissions.manage', 'manage commission rules'
+    COMMISSIONS_VIEW_OWN = 'commissions.view_own', 'see your own commissions and balance'
+    PAYOUTS_BOOK = 'payouts.book', 'book advances and payouts'
+    RECONCILE = 'reconcile', 'reconcile statements'
+    REPORTS_VIEW = 'reports.view', 'see reports'
+    JOBS_VIEW_ALL = 'jobs.view_all', "see everyone's jobs"
+    USERS_MANAGE = 'users.manage', 'manage users'
+    PERMISSIONS_MANAGE = 'permissions.manage', 'change permissions'
+    SETTINGS_MANAGE = 'settings.manage', 'change settings'
+    AUDIT_VIEW = 'audit.view', 'read the audit log'
+    GDPR_MANAGE = 'gdpr.manage', 'handle data-protection requests'
+
+
+P = Permission
+_OPERATIONS = {
+    P.DASHBOARD_VIEW, P.INVENTORY_VIEW, P.INVENTORY_VIEW_ALL, P.INVENTORY_CREATE, P.INVENTORY_EDIT,
+    P.INVENTORY_DELETE, P.INVENTORY_IMPORT, P.COST_VIEW, P.SERIAL_VIEW, P.IMAGES_MANAGE, P.LABELS_PRINT,
+    P.STAGE_MOVE, P.BATCHES_MANAGE, P.LOCATIONS_MANAGE, P.CONTACTS_VIEW, P.CONTACTS_MANAGE,
+    P.DESCRIPTIONS_WRITE, P.LISTINGS_MANAGE, P.SHIPPING_MANAGE, P.REPORTS_VIEW,
+}  # fmt: skip
+DEFAULT_MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.MANAGER: frozenset(_OPERATIONS),
+    Role.FINANCE: frozenset(
+        {
+            P.DASHBOARD_VIEW,
+            P.INVENTORY_VIEW,
+            P.INVENTORY_VIEW_ALL,
+            P.COST_VIEW,
+            P.SERIAL_VIEW,
+            P.CONTACTS_VIEW,
+            P.CONTACTS_MANAGE,
+            P.LEDGER_VIEW,
+            P.LEDGER_BOOK,
+            P.FX_MANAGE,
+            P.COMMISSIONS_MANAGE,
+            P.COMMISSIONS_VIEW_OWN,
+            P.PAYOUTS_BOOK,
+            P.RECONCILE,
+            P.REPORTS_VIEW,
+        }
+    ),  # fmt: skip
+    Role.AGENT: frozenset(
+        {
+            P.DASHBOARD_VIEW,
+            P.INVENTORY_VIEW,
+            P.INVENTORY_CREATE,
+            P.INVENTORY_EDIT,
+            P.COST_VIEW,
+            P.SERIAL_VIEW,
+            P.IMAGES_MANAGE,
+            P.LABELS_PRINT,
+            P.STAGE_MOVE,
+            P.COMMISSIONS_VIEW_OWN,
+        }
+    ),  # fmt: skip
+    Role.SELLER: frozenset(
+        {
+            P.DASHBOARD_VIEW,
+            P.INVENTORY_VIEW,
+            P.INVENTORY_VIEW_ALL,
+            P.STAGE_MOVE,
+            P.DESCRIPTIONS_WRITE,
+            P.LISTINGS_MANAGE,
+            P.COMMISSIONS_VIEW_OWN,
+        }
+    ),  # fmt: skip
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, with the permissions in force for their role when the actor was loaded."""
+
+    id: int | None
+    email: str
+    name: str
+    role: Role
+    permissions: frozenset[Permission] = field(default_factory=frozenset)
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    @property
+    def sees_all_watches(self) -> bool:
+        """False for agents: they see only the watches they sourced."""
+        return self.can(Permission.INVENTORY_VIEW_ALL)
+
+    @property
+    def label(self) -> str:
+        return self.email
+
+
+SYSTEM = Actor(id=None, email='system', name='System', role=Role.ADMIN, permissions=frozenset(Permission))
+
+
+def require(actor: Actor, *permissions: Permission) -> None:
+    """Refuse unless the actor holds every permission named."""
+    for permission in permissions:
+        if not actor.can(permission):
+            raise PermissionDenied(f'Your role ({actor.role.value}) may not {permission.description}.')
+
+
+def effective_permissions(session: Session, role: Role) -> frozenset[Permission]:
+    """The default matrix for the role with the admin's overrides applied."""
+    overrides = session.exec(select(RolePermission).where(RolePermission.role == role)).all()
+    return apply_overrides(DEFAULT_MATRIX[role], ((row.permission, row.granted) for row in overrides))
+
+
+def apply_overrides(defaults: frozenset[Permission], overrides: Iterable[tuple[str, bool]]) -> frozenset[Permission]:
+    granted = set(defaults)
+    known = {permission.value: permission for permission in Permission}
+    for name, allow in overrides:
+        if name not in known:
+            continue
+        (granted.add if allow else granted.discard)(known[name])
+    return frozenset(granted)

@@ -1,0 +1,73 @@
+"""Test harness: a fresh, migrated database for every test, on SQLite by default or on PostgreSQL.
+
+Set `SV_TEST_DATABASE_URL` (a database this suite may drop and recreate, e.g. .../svcrm_test) and
+`SV_TEST_REDIS_URL` to run the whole suite in server mode. On SQLite each test gets a copy of a file
+migrated once; on PostgreSQL each test gets a database cloned from one migrated once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_SCRATCH = Path(tempfile.mkdtemp(prefix='svcrm-test-'))
+os.environ['SV_VAR_DIR'] = str(_SCRATCH / 'var')
+os.environ['SV_SECRET_KEY'] = 'test-secret-key-not-for-production'
+os.environ['SV_QUEUE_NAME'] = f'svcrm-test-{os.getpid()}'
+for _name in ('SV_DATABASE_URL', 'SV_REDIS_URL', 'SV_MEILI_URL', 'SV_MEDIA_DIR'):
+    os.environ.pop(_name, None)
+if os.environ.get('SV_TEST_REDIS_URL'):
+    os.environ['SV_REDIS_URL'] = os.environ['SV_TEST_REDIS_URL']
+
+from config import get_settings  # noqa: E402
+from db import engine as db_engine  # noqa: E402
+from tests import databases  # noqa: E402
+
+PG_URL = os.environ.get('SV_TEST_DATABASE_URL', '')
+_counter = itertools.count()
+
+
+def pytest_report_header() -> list[str]:
+    database = f'PostgreSQL ({PG_URL})' if PG_URL else 'SQLite'
+    redis = os.environ.get('SV_TEST_REDIS_URL') or 'none (embedded Huey on SQLite)'
+    return [f'svcrm database: {database}; redis: {redis}']
+
+
+@pytest.fixture(scope='session')
+def database_template() -> Iterator[str]:
+    """A database migrated to head once per run, which every test's database is copied from."""
+    template = databases.create_template(PG_URL, _SCRATCH)
+    yield template
+    databases.drop_template(template)
+
+
+@pytest.fixture
+def database_url(database_template: str) -> Iterator[str]:
+    """A fresh database for this test, installed as the process-wide engine and in the settings."""
+    url = databases.clone(database_template, _SCRATCH, next(_counter))
+    os.environ['SV_DATABASE_URL'] = url
+    get_settings.cache_clear()
+    db_engine.use_engine(db_engine.make_engine(url))
+    try:
+        yield url
+    finally:
+        db_engine.use_engine(None)
+        os.environ.pop('SV_DATABASE_URL', None)
+        get_settings.cache_clear()
+        databases.drop(url)
+
+
+@pytest.fixture
+def db(database_url: str) -> str:
+    """Shorthand for tests that only need the database in place."""
+    return database_url
+
+
+def pytest_sessionfinish() -> None:
+    shutil.rmtree(_SCRATCH, ignore_errors=True)
