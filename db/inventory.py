@@ -22,6 +22,7 @@ class Watch(SQLModel, table=True):
 
     __tablename__ = 'watches'
     __table_args__ = (
+        sa.Index('ix_watches_created_at', 'created_at'),
         sa.Index('ix_watches_stage_id_created_at', 'stage_id', 'created_at'),
         sa.Index('ix_watches_brand_created_at', 'brand', 'created_at'),
         sa.Index('ix_watches_location_id_created_at', 'location_id', 'created_at'),

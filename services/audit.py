@@ -7,10 +7,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session
+from pydantic import BaseModel
+from sqlmodel import Session, func, or_, select
 
+from db.engine import session_scope
 from db.system import AuditEntry
-from services.permissions import Actor
+from services.paging import Page, clamp
+from services.permissions import Actor, Permission, require
 
 
 def record(
@@ -61,3 +64,40 @@ def _plain_value(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain_value(item) for item in value]
     return value
+
+
+class EntryRead(BaseModel):
+    id: int
+    at: datetime
+    actor_label: str
+    action: str
+    entity_type: str
+    entity_id: str | None
+    before: dict | None
+    after: dict | None
+    ip: str | None
+
+
+SORTABLE = {'at': AuditEntry.at, 'actor_label': AuditEntry.actor_label, 'action': AuditEntry.action,
+            'entity_type': AuditEntry.entity_type}  # fmt: skip
+
+
+def list_entries(
+    actor: Actor, *, offset: int = 0, limit: int = 50, sort: str = 'at', descending: bool = True, query: str = ''
+) -> Page[EntryRead]:
+    """A page of the audit log, newest first by default; `query` matches actor, action or entity."""
+    require(actor, Permission.AUDIT_VIEW)
+    offset, limit = clamp(offset, limit)
+    column = SORTABLE.get(sort, AuditEntry.at)
+    statement = select(AuditEntry)
+    if text := query.strip()[:100]:
+        pattern = f'%{text}%'
+        statement = statement.where(
+            or_(AuditEntry.actor_label.ilike(pattern), AuditEntry.action.ilike(pattern),
+                AuditEntry.entity_type.ilike(pattern), AuditEntry.entity_id == text)
+        )  # fmt: skip
+    with session_scope() as session:
+        total = session.exec(select(func.count()).select_from(statement.subquery())).one()
+        order = (column.desc(), AuditEntry.id.desc()) if descending else (column.asc(), AuditEntry.id.asc())
+        rows = session.exec(statement.order_by(*order).offset(offset).limit(limit)).all()
+        return Page(total=total, items=[EntryRead.model_validate(row, from_attributes=True) for row in rows])

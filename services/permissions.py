@@ -67,11 +67,27 @@ class Permission(enum.StrEnum):
 
 P = Permission
 _OPERATIONS = {
-    P.DASHBOARD_VIEW, P.INVENTORY_VIEW, P.INVENTORY_VIEW_ALL, P.INVENTORY_CREATE, P.INVENTORY_EDIT,
-    P.INVENTORY_DELETE, P.INVENTORY_IMPORT, P.COST_VIEW, P.SERIAL_VIEW, P.IMAGES_MANAGE, P.LABELS_PRINT,
-    P.STAGE_MOVE, P.BATCHES_MANAGE, P.LOCATIONS_MANAGE, P.CONTACTS_VIEW, P.CONTACTS_MANAGE,
-    P.DESCRIPTIONS_WRITE, P.LISTINGS_MANAGE, P.SHIPPING_MANAGE, P.REPORTS_VIEW,
-}  # fmt: skip
+    P.DASHBOARD_VIEW,
+    P.INVENTORY_VIEW,
+    P.INVENTORY_VIEW_ALL,
+    P.INVENTORY_CREATE,
+    P.INVENTORY_EDIT,
+    P.INVENTORY_DELETE,
+    P.INVENTORY_IMPORT,
+    P.COST_VIEW,
+    P.SERIAL_VIEW,
+    P.IMAGES_MANAGE,
+    P.LABELS_PRINT,
+    P.STAGE_MOVE,
+    P.BATCHES_MANAGE,
+    P.LOCATIONS_MANAGE,
+    P.CONTACTS_VIEW,
+    P.CONTACTS_MANAGE,
+    P.DESCRIPTIONS_WRITE,
+    P.LISTINGS_MANAGE,
+    P.SHIPPING_MANAGE,
+    P.REPORTS_VIEW,
+}
 DEFAULT_MATRIX: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.MANAGER: frozenset(_OPERATIONS),
@@ -93,7 +109,7 @@ DEFAULT_MATRIX: dict[Role, frozenset[Permission]] = {
             P.RECONCILE,
             P.REPORTS_VIEW,
         }
-    ),  # fmt: skip
+    ),
     Role.AGENT: frozenset(
         {
             P.DASHBOARD_VIEW,
@@ -107,7 +123,7 @@ DEFAULT_MATRIX: dict[Role, frozenset[Permission]] = {
             P.STAGE_MOVE,
             P.COMMISSIONS_VIEW_OWN,
         }
-    ),  # fmt: skip
+    ),
     Role.SELLER: frozenset(
         {
             P.DASHBOARD_VIEW,
@@ -118,7 +134,7 @@ DEFAULT_MATRIX: dict[Role, frozenset[Permission]] = {
             P.LISTINGS_MANAGE,
             P.COMMISSIONS_VIEW_OWN,
         }
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -105,7 +105,7 @@ def test_only_user_managers_create_users_and_bad_input_writes_nothing(db):
 
 def test_created_user_gets_a_generated_password_shown_once(db):
     admin = make_user(Role.ADMIN)
-    user, password = accounts.create_user(admin, accounts.parse_user(email='s@example.com', name='S', role='seller'))
+    _, password = accounts.create_user(admin, accounts.parse_user(email='s@example.com', name='S', role='seller'))
     assert password and len(password) >= 10
     assert accounts.authenticate('s@example.com', password).role is Role.SELLER
     with pytest.raises(Conflict, match='already exists'):

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import db.types
-from sqlalchemy.dialects import postgresql
 
 revision: str = '0001'
 down_revision: str | None = None
@@ -498,6 +498,7 @@ def upgrade() -> None:
     with op.batch_alter_table('watches', schema=None) as batch_op:
         batch_op.create_index('ix_watches_agent_id_created_at', ['agent_id', 'created_at'], unique=False)
         batch_op.create_index('ix_watches_batch_id_created_at', ['batch_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_watches_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_watches_brand_created_at', ['brand', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_watches_condition_grade'), ['condition_grade'], unique=False)
         batch_op.create_index('ix_watches_location_id_created_at', ['location_id', 'created_at'], unique=False)
@@ -793,6 +794,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_watches_reference'))
         batch_op.drop_index('ix_watches_location_id_created_at')
         batch_op.drop_index(batch_op.f('ix_watches_condition_grade'))
+        batch_op.drop_index('ix_watches_created_at')
         batch_op.drop_index('ix_watches_brand_created_at')
         batch_op.drop_index('ix_watches_batch_id_created_at')
         batch_op.drop_index('ix_watches_agent_id_created_at')

@@ -1,0 +1,1 @@
+"""Reusable UI pieces: the app shell, the server-paged table, tiles, theme."""

@@ -1,0 +1,53 @@
+"""A `ui.table` in QTable's server-side mode: the browser asks for one page, the server answers with it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import ui
+
+# (offset, limit, sort column, descending) -> (total, rows)
+Loader = Callable[[int, int, str, bool], Awaitable[tuple[int, list[dict[str, Any]]]]]
+
+
+class PagedTable:
+    """Holds only the visible page; sorting and paging round-trip to the loader."""
+
+    def __init__(
+        self, columns: list[dict], loader: Loader, *, sort_by: str, descending: bool = True, per_page: int = 25
+    ) -> None:
+        self.loader = loader
+        self.table = ui.table(
+            columns=columns,
+            rows=[],
+            row_key='id',
+            pagination={
+                'page': 1,
+                'rowsPerPage': per_page,
+                'rowsNumber': 0,
+                'sortBy': sort_by,
+                'descending': descending,
+            },
+        ).classes('w-full')
+        self.table.props['rows-per-page-options'] = [10, 25, 50, 100]
+        self.table.props('flat bordered')
+        self.table.on('request', lambda e: self.load(e.args['pagination']))
+
+    async def load(self, pagination: dict | None = None) -> None:
+        """Fetch the page the browser asked for (or the current one) and echo the pagination back."""
+        wanted = {**self.table.pagination, **(pagination or {})}
+        per_page = int(wanted.get('rowsPerPage') or 25)
+        offset = (int(wanted.get('page') or 1) - 1) * per_page
+        self.table.props('loading')
+        try:
+            total, rows = await self.loader(
+                offset, per_page, wanted.get('sortBy') or '', bool(wanted.get('descending'))
+            )
+        finally:
+            self.table.props(remove='loading')
+        self.table.rows = rows
+        self.table.pagination = {**wanted, 'rowsNumber': total}
+
+    async def first_page(self) -> None:
+        await self.load({'page': 1})

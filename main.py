@@ -1,0 +1,209 @@
+"""SecondVintage CRM: the command line and the assembly of the web app.
+
+python main.py serve        start the web app (and, in the embedded default, its task workers)
+python main.py --help       every verb
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from config import ROOT, ConfigError, Settings, get_settings
+from services.errors import ServiceError, StartupError
+
+log = logging.getLogger('svcrm')
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> None:
+    """Check the database and Redis, create the first admin if there is none, then serve the app."""
+    from services import accounts, health
+
+    health.check_database()
+    health.check_redis(settings)
+    if first := accounts.ensure_first_admin():
+        email, password = first
+        print(
+            f'\n  First start: created the administrator {email}\n'
+            f'  with the one-time password: {password}\n'
+            f'  Log in at http://localhost:{args.port or settings.port}/login and choose your own password.\n',
+            flush=True,
+        )
+    start_web(settings, host=args.host, port=args.port)
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
+    """A Huey worker process for server mode (Redis); in the embedded default the web process runs the tasks."""
+    from services import health
+
+    if not settings.server_mode:
+        raise StartupError('A separate worker needs SV_REDIS_URL; without it `serve` runs the tasks itself.')
+    health.check_database()
+    health.check_redis(settings)
+    import tasks
+
+    print(f'Worker on queue "{settings.queue_name}" with {args.workers} threads', flush=True)
+    tasks.huey_app.run_worker(args.workers, periodic=not args.no_periodic)
+
+
+def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> None:
+    """Bring the database schema to the latest migration."""
+    import sqlalchemy as sa
+
+    from db.migrate import upgrade
+
+    try:
+        upgrade()
+    except sa.exc.OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else 'no answer'
+        raise StartupError(f'Cannot reach the database to migrate it: {reason}.') from None
+    print(f'Database is at the latest schema ({_where(settings)}).')
+
+
+def cmd_seed(args: argparse.Namespace, _settings: Settings) -> None:
+    """Load realistic demo data (watches, users of every role, batches, purchases, photos)."""
+    from services import demo, health
+
+    health.check_database()
+    summary = demo.seed(watches=args.watches, seed=args.seed, progress=_progress_printer())
+    print(summary)
+
+
+def cmd_createadmin(args: argparse.Namespace, _settings: Settings) -> None:
+    from services import accounts, health
+
+    health.check_database()
+    user, password = accounts.create_admin(args.email, args.password)
+    _print_created(user.email, 'admin', password)
+
+
+def cmd_createuser(args: argparse.Namespace, _settings: Settings) -> None:
+    from services import accounts, health
+    from services.permissions import SYSTEM
+
+    health.check_database()
+    data = accounts.parse_user(
+        email=args.email, name=args.name or args.email.split('@')[0].title(), role=args.role, password=args.password
+    )
+    user, password = accounts.create_user(SYSTEM, data)
+    _print_created(user.email, user.role.value, password)
+
+
+def _print_created(email: str, role: str, password: str | None) -> None:
+    print(f'Created {role} {email}.')
+    if password:
+        print(f'One-time password (shown only now): {password}')
+
+
+def _progress_printer() -> Callable[[str, int, int], None]:
+    def report(step: str, done: int, total: int) -> None:
+        print(f'\r  {step}: {done:,}/{total:,}', end='\n' if done >= total else '', flush=True)
+
+    return report
+
+
+def _where(settings: Settings) -> str:
+    import sqlalchemy as sa
+
+    return sa.make_url(settings.effective_database_url).render_as_string(hide_password=True)
+
+
+def start_web(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+    """Assemble pages, API and background workers on NiceGUI's app, then run it (returns at once under tests)."""
+    os.environ.setdefault('NICEGUI_STORAGE_PATH', str(settings.var_dir / 'nicegui'))
+    from nicegui import app, ui
+
+    import api
+    import pages
+
+    pages.register()
+    api.register(app)
+    if not settings.server_mode:
+        _embed_task_workers(app, settings)
+    ui.run(
+        pages.root,
+        title='SecondVintage',
+        host=host or settings.host,
+        port=port or settings.port,
+        storage_secret=settings.secret(),
+        favicon=ROOT / 'assets' / 'static' / 'favicon.svg',
+        reload=False,
+        show=False,
+        reconnect_timeout=20,
+        show_welcome_message=False,
+        session_middleware_kwargs={'same_site': 'lax', 'max_age': 12 * 3600},
+    )
+
+
+def _embed_task_workers(app: object, settings: Settings) -> None:
+    """The embedded default: Huey's consumer runs in threads of the web process."""
+    import tasks
+
+    state: dict[str, object] = {}
+
+    def start() -> None:
+        state['consumer'] = tasks.huey_app.start_embedded_consumer(settings.embedded_workers)
+
+    def stop() -> None:
+        if consumer := state.pop('consumer', None):
+            consumer.stop(graceful=True)
+
+    app.on_startup(start)
+    app.on_shutdown(stop)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='python main.py', description='SecondVintage CRM')
+    verbs = parser.add_subparsers(dest='verb', required=True, metavar='VERB')
+
+    serve = verbs.add_parser('serve', help='start the web app on http://localhost:8080')
+    serve.add_argument('--host', help='address to listen on (default SV_HOST, 0.0.0.0)')
+    serve.add_argument('--port', type=int, help='port to listen on (default SV_PORT, 8080)')
+    serve.set_defaults(run=cmd_serve)
+
+    worker = verbs.add_parser('worker', help='run a task worker (server mode, needs SV_REDIS_URL)')
+    worker.add_argument('--workers', type=int, default=4, help='worker threads (default 4)')
+    worker.add_argument('--no-periodic', action='store_true', help='leave scheduled tasks to another worker')
+    worker.set_defaults(run=cmd_worker)
+
+    verbs.add_parser('migrate', help='bring the database schema up to date').set_defaults(run=cmd_migrate)
+
+    seed = verbs.add_parser('seed', help='load demo data')
+    seed.add_argument('--watches', type=int, default=2000, help='how many watches (default 2000)')
+    seed.add_argument('--seed', type=int, default=42, help='random seed; the same seed gives the same data')
+    seed.set_defaults(run=cmd_seed)
+
+    admin = verbs.add_parser('createadmin', help='create an administrator')
+    admin.add_argument('--email', required=True)
+    admin.add_argument('--password', help='at least 10 characters; a password is generated when omitted')
+    admin.set_defaults(run=cmd_createadmin)
+
+    user = verbs.add_parser('createuser', help='create a user with a role')
+    user.add_argument('--email', required=True)
+    user.add_argument('--role', required=True, choices=['admin', 'manager', 'finance', 'agent', 'seller'])
+    user.add_argument('--name')
+    user.add_argument('--password', help='at least 10 characters; a password is generated when omitted')
+    user.set_defaults(run=cmd_createuser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one verb; configuration and start-up problems end in one sentence and exit code 2."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+    logging.getLogger('alembic.runtime.plugins').setLevel(logging.WARNING)
+    try:
+        args.run(args, get_settings())
+    except (ConfigError, StartupError, ServiceError) as error:
+        print(f'error: {error}', file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

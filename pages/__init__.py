@@ -1,0 +1,16 @@
+"""One module per screen. `register()` adds the routes; `root` is the staff shell that serves every other path."""
+
+from nicegui import app
+
+from config import ROOT
+from pages import auth, login
+from pages.shell import root
+
+__all__ = ['register', 'root']
+
+
+def register() -> None:
+    """Register middleware and the pages that live outside the shell (login)."""
+    auth.register()
+    app.add_static_files('/static', ROOT / 'assets' / 'static')  # logo and favicon, public
+    login.register()

@@ -1,0 +1,6 @@
+"""Huey tasks: thin wrappers that call one service each. Importing this package registers every task."""
+
+from tasks import maintenance
+from tasks.huey_app import huey
+
+__all__ = ['huey', 'maintenance']
