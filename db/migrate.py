@@ -33,3 +33,7 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def downgrade(url: str | None = None, revision: str = 'base') -> None:
+    command.downgrade(alembic_config(url), revision)

@@ -53,6 +53,8 @@ class ScaledDecimal(sa.types.TypeDecorator):
 class Money(ScaledDecimal):
     """An amount of money with two decimal places (the currency lives in a column beside it)."""
 
+    cache_ok = True
+
     def __init__(self) -> None:
         super().__init__(18, 2)
 
@@ -62,6 +64,8 @@ class Money(ScaledDecimal):
 
 class Rate(ScaledDecimal):
     """An exchange rate or a percentage with eight decimal places."""
+
+    cache_ok = True
 
     def __init__(self) -> None:
         super().__init__(20, 8)

@@ -1,4 +1,4 @@
-"""Housekeeping that runs on a schedule."""
+"""Housekeeping that runs on a schedule (Huey keeps no results of periodic tasks, so they enqueue plain ones)."""
 
 from huey import crontab
 
@@ -6,7 +6,12 @@ from services import maintenance
 from tasks.huey_app import huey
 
 
-@huey.periodic_task(crontab(minute='15', hour='3'))
+@huey.task()
 def optimize_database() -> str:
-    """Nightly: refresh the query planner's statistics so list queries keep their plans as data grows."""
+    """Refresh the query planner's statistics so list queries keep their plans as data grows."""
     return maintenance.optimize_database()
+
+
+@huey.periodic_task(crontab(minute='15', hour='3'))
+def nightly() -> None:
+    optimize_database()

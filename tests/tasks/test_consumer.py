@@ -1,0 +1,48 @@
+"""Tasks really run: in threads of the web process (embedded default) and in a separate worker (server mode)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from config import ROOT, get_settings
+from db.engine import dialect_name
+
+EXPECTED = {'sqlite': 'PRAGMA optimize', 'postgresql': 'ANALYZE'}
+
+
+def test_the_embedded_consumer_runs_a_task(db):
+    from tasks import huey_app, maintenance
+
+    consumer = huey_app.start_embedded_consumer(workers=1)
+    try:
+        result = maintenance.optimize_database()
+        assert result.get(blocking=True, timeout=20) == EXPECTED[dialect_name()]
+    finally:
+        consumer.stop(graceful=True)
+
+
+@pytest.mark.skipif(
+    not os.environ.get('SV_TEST_REDIS_URL'), reason='server mode not configured: SV_TEST_REDIS_URL unset'
+)
+def test_a_separate_worker_process_runs_a_task_through_redis(database_url):
+    from tasks import maintenance
+
+    assert get_settings().server_mode
+    worker = subprocess.Popen(
+        [sys.executable, str(ROOT / 'main.py'), 'worker', '--workers', '1', '--no-periodic'],
+        env={**os.environ, 'SV_DATABASE_URL': database_url},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        result = maintenance.optimize_database()
+        assert result.get(blocking=True, timeout=30) == EXPECTED[dialect_name()]
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=20)[0]
+    assert 'Worker on queue' in output
