@@ -15,11 +15,19 @@ from services import ledger
 from tests.factories import make_user
 
 
-def _book_one() -> None:
-    row = {'type': TransactionType.ADJUSTMENT, 'value_date': date(2026, 11, 2), 'amount': Decimal('-12.50'),
-           'currency': 'EUR', 'fx_rate': Decimal(1), 'base_amount': Decimal('-12.50'), 'base_currency': 'EUR'}  # fmt: skip
+def _book_one(amount: str = '-12.50', prev_hash: str = ledger.GENESIS) -> None:
+    """Insert one hash-chained adjustment, as the ledger service will."""
+    row = {
+        'type': TransactionType.ADJUSTMENT,
+        'value_date': date(2026, 11, 2),
+        'amount': Decimal(amount),
+        'currency': 'EUR',
+        'fx_rate': Decimal(1),
+        'base_amount': Decimal(amount),
+        'base_currency': 'EUR',
+    }
     with session_scope() as session:
-        session.add(Transaction(**row, prev_hash=ledger.GENESIS, row_hash=ledger.row_hash(ledger.GENESIS, row)))
+        session.add(Transaction(**row, prev_hash=prev_hash, row_hash=ledger.row_hash(prev_hash, row)))
 
 
 @pytest.mark.parametrize(
@@ -48,11 +56,8 @@ def test_raw_sql_cannot_change_or_remove_a_row(db, statement):
 
 def test_inserting_new_rows_still_works(db):
     _book_one()
-    _book_one_more = {'type': TransactionType.ADJUSTMENT, 'value_date': date(2026, 11, 3), 'amount': Decimal('5.00'),
-                      'currency': 'EUR', 'fx_rate': Decimal(1), 'base_amount': Decimal('5.00'), 'base_currency': 'EUR'}  # fmt: skip
     with get_engine().connect() as connection:
         prev = connection.exec_driver_sql('SELECT row_hash FROM transactions').scalar_one()
-    with session_scope() as session:
-        session.add(Transaction(**_book_one_more, prev_hash=prev, row_hash=ledger.row_hash(prev, _book_one_more)))
+    _book_one('5.00', prev)
     with get_engine().connect() as connection:
         assert connection.exec_driver_sql('SELECT count(*) FROM transactions').scalar_one() == 2
