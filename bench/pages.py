@@ -1,0 +1,68 @@
+"""Server time of the login page and the dashboard with 80,000 watches (target p95 under 100 ms).
+
+    .venv/bin/python bench/pages.py [--watches 80000] [--requests 50]
+
+Seeds a fresh SQLite database under a temporary directory, then renders each page in process through
+NiceGUI's user simulation (the same ASGI app `serve` runs, without the network) and prints p50 and p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def measure(requests: int) -> dict[str, list[float]]:
+    from nicegui.testing.user_simulation import user_simulation
+
+    from services import accounts
+
+    accounts.create_admin('bench@example.com', 'bench password 1')
+    timings: dict[str, list[float]] = {'/login': [], '/ (dashboard)': []}
+    async with user_simulation(main_file=ROOT / 'tests' / 'web_main.py') as user:
+        for _ in range(requests):
+            started = time.perf_counter()
+            await user.open('/login')
+            timings['/login'].append(time.perf_counter() - started)
+        user.find(marker='email').type('bench@example.com')
+        user.find(marker='password').type('bench password 1')
+        user.find(marker='submit').click()
+        await user.should_see(marker='dashboard')
+        for _ in range(requests):
+            started = time.perf_counter()
+            await user.open('/')
+            await user.should_see(marker='tile-in-stock')
+            timings['/ (dashboard)'].append(time.perf_counter() - started)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--watches', type=int, default=80_000)
+    parser.add_argument('--requests', type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix='svcrm-bench-') as scratch:
+        os.environ.update(SV_VAR_DIR=scratch, SV_DATABASE_URL=f'sqlite:///{scratch}/bench.db', SV_REDIS_URL='')
+        from db.migrate import upgrade
+        from services import demo
+
+        upgrade()
+        started = time.perf_counter()
+        demo.seed(watches=args.watches, seed=42)
+        print(f'seeded {args.watches:,} watches in {time.perf_counter() - started:.1f} s')
+        timings = asyncio.run(measure(args.requests))
+    for page, samples in timings.items():
+        ms = sorted(sample * 1000 for sample in samples)
+        p95 = ms[max(0, round(len(ms) * 0.95) - 1)]
+        print(f'{page:<16} p50 {statistics.median(ms):6.1f} ms   p95 {p95:6.1f} ms   max {ms[-1]:6.1f} ms')
+
+
+if __name__ == '__main__':
+    main()
