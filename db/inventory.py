@@ -13,6 +13,9 @@ from db.enums import Gender, Movement
 from db.types import JSONType, Money, enum_type
 
 
+_LIVE = {'sqlite_where': sa.text('deleted_at IS NULL'), 'postgresql_where': sa.text('deleted_at IS NULL')}
+
+
 class Watch(SQLModel, table=True):
     """One unique watch. `version` guards against two people saving over each other.
 
@@ -23,6 +26,9 @@ class Watch(SQLModel, table=True):
     __tablename__ = 'watches'
     __table_args__ = (
         sa.Index('ix_watches_created_at', 'created_at'),
+        # Covering indexes over live watches: stock counts and value per stage without reading the table.
+        sa.Index('ix_watches_live_stage_cost', 'stage_id', 'purchase_cost_base', **_LIVE),
+        sa.Index('ix_watches_live_agent_stage_cost', 'agent_id', 'stage_id', 'purchase_cost_base', **_LIVE),
         sa.Index('ix_watches_stage_id_created_at', 'stage_id', 'created_at'),
         sa.Index('ix_watches_brand_created_at', 'brand', 'created_at'),
         sa.Index('ix_watches_location_id_created_at', 'location_id', 'created_at'),
