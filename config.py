@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     base_currency: str = 'EUR'
     host: str = '0.0.0.0'
     port: int = 8080
+    public_url: str = ''
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     embedded_workers: int = 2
@@ -61,6 +62,14 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and not value.startswith(('redis://', 'rediss://', 'unix://')):
             raise ValueError('must start with redis://, rediss:// or unix://')
+        return value
+
+    @field_validator('public_url')
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(('http://', 'https://')):
+            raise ValueError('must start with http:// or https://')
         return value
 
     @field_validator('meili_url')
@@ -90,6 +99,11 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """The database to use: the configured one, else a SQLite file under `var/`."""
         return self.database_url or f'sqlite:///{self.var_dir / "svcrm.db"}'
+
+    @property
+    def effective_public_url(self) -> str:
+        """The address people reach the app at; QR codes on labels link here."""
+        return (self.public_url or f'http://localhost:{self.port}').rstrip('/')
 
     @property
     def effective_media_dir(self) -> Path:
