@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from nicegui import ui
+from nicegui.events import ValueChangeEventArguments
 
 # (offset, limit, sort column, descending) -> (total, rows)
 Loader = Callable[[int, int, str, bool], Awaitable[tuple[int, list[dict[str, Any]]]]]
@@ -15,9 +16,17 @@ class PagedTable:
     """Holds only the visible page; sorting and paging round-trip to the loader."""
 
     def __init__(
-        self, columns: list[dict], loader: Loader, *, sort_by: str, descending: bool = True, per_page: int = 25
+        self,
+        columns: list[dict],
+        loader: Loader,
+        *,
+        sort_by: str,
+        descending: bool = True,
+        per_page: int = 25,
+        no_data: str = 'Nothing here yet.',
     ) -> None:
         self.loader = loader
+        self.total = 0
         self.table = ui.table(
             columns=columns,
             rows=[],
@@ -31,8 +40,10 @@ class PagedTable:
             },
         ).classes('w-full')
         self.table.props['rows-per-page-options'] = [10, 25, 50, 100]
+        self.table.props['no-data-label'] = no_data
         self.table.props('flat bordered')
         self.table.on('request', lambda e: self.load(e.args['pagination']))
+        self.table.on_pagination_change(self._keep_total)
 
     async def load(self, pagination: dict | None = None) -> None:
         """Fetch the page the browser asked for (or the current one) and echo the pagination back."""
@@ -41,13 +52,19 @@ class PagedTable:
         offset = (int(wanted.get('page') or 1) - 1) * per_page
         self.table.props('loading')
         try:
-            total, rows = await self.loader(
+            self.total, rows = await self.loader(
                 offset, per_page, wanted.get('sortBy') or '', bool(wanted.get('descending'))
             )
         finally:
             self.table.props(remove='loading')
         self.table.rows = rows
-        self.table.pagination = {**wanted, 'rowsNumber': total}
+        self.table.pagination = {**wanted, 'rowsNumber': self.total}
 
     async def first_page(self) -> None:
         await self.load({'page': 1})
+
+    def _keep_total(self, event: ValueChangeEventArguments) -> None:
+        """QTable reports its pagination when it mounts, possibly from before the first page arrived: the total is
+        the server's, so a stale count (shown as "1-0 of 0" above real rows) is put right again."""
+        if event.value.get('rowsNumber') != self.total:
+            self.table.pagination = {**event.value, 'rowsNumber': self.total}

@@ -63,7 +63,3 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
-
-
-def dialect_name() -> str:
-    return get_engine().dialect.name

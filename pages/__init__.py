@@ -3,7 +3,7 @@
 from nicegui import app
 
 from config import ROOT
-from pages import auth, login
+from pages import auth, login, media
 from pages.shell import root
 
 __all__ = ['register', 'root']
@@ -14,3 +14,4 @@ def register() -> None:
     auth.register()
     app.add_static_files('/static', ROOT / 'assets' / 'static')  # logo and favicon, public
     login.register()
+    media.register()

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from components import format, theme
+from components.notices import empty_state
+from components.offload import call
 from components.tiles import stage_bars, stat_tile
 from services import dashboard
 from services.permissions import Actor
 
 
 async def view(actor: Actor) -> None:
-    figures = await run.io_bound(dashboard.figures, actor)
+    figures = await call(dashboard.figures, actor)
     with ui.column().classes(theme.PAGE).mark('dashboard'):
         with ui.column().classes('gap-0'):
             ui.label('Dashboard').classes(theme.TITLE)
             scope = 'all watches' if actor.sees_all_watches else 'the watches you sourced'
-            ui.label(f'Live figures for {scope}').classes(theme.SUBTITLE)
+            ui.label(f'Stock and intake for {scope}').classes(theme.SUBTITLE)
         with ui.row().classes('w-full gap-4'):
             stat_tile('In stock', format.count(figures.in_stock), icon='inventory_2', mark='tile-in-stock')
             if figures.stock_value is not None:
@@ -28,21 +30,21 @@ async def view(actor: Actor) -> None:
                 )
             stat_tile('Added this week', format.count(figures.added_this_week), icon='add_circle', mark='tile-week')
         with ui.row().classes('w-full gap-4 items-stretch flex-wrap lg:flex-nowrap'):
-            with ui.card().classes(theme.CARD + ' lg:w-5/12'):
-                ui.label('Watches per stage').classes('text-base font-medium')
-                stage_bars([(s.name, s.colour, s.count) for s in figures.per_stage])
+            with ui.card().classes(theme.CARD + ' lg:w-5/12').mark('per-stage'):
+                ui.label('Watches per stage').classes(theme.CARD_TITLE)
+                stage_bars([(s.key, s.name, s.colour, s.count) for s in figures.per_stage])
             with ui.card().classes(theme.CARD + ' lg:w-7/12'):
-                ui.label('Latest watches').classes('text-base font-medium')
+                ui.label('Latest watches').classes(theme.CARD_TITLE)
                 _latest_table(figures)
 
 
 def _latest_table(figures: dashboard.Figures) -> None:
     if not figures.latest:
-        ui.label('No watches yet.').classes(theme.SUBTITLE).mark('no-watches')
+        empty_state('watch', 'No watches yet.', 'Watches show up here as soon as they are taken in.').mark('no-watches')
         return
     columns = [
         {'name': 'sku', 'label': 'SKU', 'field': 'sku', 'align': 'left'},
-        {'name': 'watch', 'label': 'Watch', 'field': 'watch', 'align': 'left'},
+        {'name': 'watch', 'label': 'Watch', 'field': 'watch', 'align': 'left', 'classes': 'whitespace-normal'},
         {'name': 'stage', 'label': 'Stage', 'field': 'stage', 'align': 'left'},
     ]
     if figures.stock_value is not None:

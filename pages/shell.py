@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from nicegui import run, ui
+from nicegui import ui
 
-from components import theme
 from components.app_shell import NavItem, app_shell
+from components.notices import banner, refusal
+from components.offload import call
 from pages import account, audit_log, auth, dashboard
 from services import accounts
 from services.permissions import Actor, Permission
@@ -22,45 +23,44 @@ NAV = [
 async def root() -> None:
     """Every path no other route claims; the auth middleware has already made sure someone is logged in."""
     user_id = auth.current_user_id()
-    actor = await run.io_bound(accounts.load_actor, user_id) if user_id else None
+    actor = await call(accounts.load_actor, user_id) if user_id else None
     if actor is None:
         auth.log_out()
         ui.navigate.to('/login')
         return
-    user = await run.io_bound(accounts.get_user, actor, actor.id)
+    user = await call(accounts.get_user, actor, actor.id)
 
     async def on_dark(value: bool) -> None:
-        await run.io_bound(accounts.set_preference, actor, 'dark_mode', value)
+        await call(accounts.set_preference, actor, 'dark_mode', value)
 
     def on_logout() -> None:
         auth.log_out()
         ui.navigate.to('/login')
 
     app_shell(actor, NAV, dark=bool(user.preferences.get('dark_mode')), on_dark=on_dark, on_logout=on_logout)
-    if user.password_must_change:
-        with ui.row().classes('w-full bg-amber-100 text-amber-900 px-4 py-2 items-center gap-2').mark('must-change'):
-            ui.icon('key')
-            ui.label('You are using a one-time password. Choose your own in')
-            ui.link('My account', '/account').classes('font-medium')
+    must_change = banner(
+        'You are using a one-time password. Please choose your own.',
+        icon='key',
+        action='Change it now',
+        target='/account',
+    ).mark('must-change')
+    must_change.set_visibility(user.password_must_change)
     ui.sub_pages(
         {
             '/': _guard(Permission.DASHBOARD_VIEW, dashboard.view),
             '/audit': _guard(Permission.AUDIT_VIEW, audit_log.view),
             '/account': account.view,
         },
-        data={'actor': actor},
+        data={'actor': actor, 'on_password_changed': lambda: must_change.set_visibility(False)},
     ).classes('w-full')
 
 
-def _guard(permission: Permission, builder: Callable) -> Callable:
+def _guard(permission: Permission, builder: Callable[[Actor], Awaitable[None]]) -> Callable[[Actor], Awaitable[None]]:
     """Show a polite refusal instead of a screen the role may not open (the services would refuse anyway)."""
 
     async def guarded(actor: Actor) -> None:
         if not actor.can(permission):
-            with ui.column().classes(theme.PAGE + ' items-center py-24').mark('forbidden'):
-                ui.icon('lock', size='3rem').classes('text-stone-400')
-                ui.label('This screen is not open to your role.').classes('text-lg')
-                ui.label(f'You may not {permission.description}.').classes(theme.SUBTITLE)
+            refusal(f'You may not {permission.description}.')
             return
         await builder(actor)
 

@@ -14,6 +14,7 @@ from db.inventory import Watch
 from db.types import utcnow
 from db.workflow import Stage
 from services.permissions import Actor, Permission, require
+from services.scope import scoped
 
 
 class StageCount(BaseModel):
@@ -52,30 +53,33 @@ def figures(actor: Actor) -> Figures:
     sees_cost = actor.can(Permission.COST_VIEW)
     with session_scope() as session:
         stages = session.exec(select(Stage).where(Stage.active).order_by(Stage.position)).all()
-        counts = dict(session.exec(_scoped(select(Watch.stage_id, func.count()), actor).group_by(Watch.stage_id)).all())
+        # One pass over the covering index (stage, cost) of live watches gives both counts and values.
+        grouped = session.exec(
+            scoped(select(Watch.stage_id, func.count(), func.sum(Watch.purchase_cost_base)), actor).group_by(
+                Watch.stage_id
+            )
+        ).all()
+        counts = {stage_id: count for stage_id, count, _ in grouped}
+        values = {stage_id: value or Decimal('0.00') for stage_id, _, value in grouped}
         per_stage = [
             StageCount(key=s.key, name=s.name, colour=s.colour, count=counts.get(s.id, 0), in_stock=s.in_stock)
             for s in stages
         ]
-        stock_ids = [s.id for s in stages if s.in_stock]
-        value = None
-        if sees_cost:
-            query = _scoped(select(func.sum(Watch.purchase_cost_base)), actor).where(Watch.stage_id.in_(stock_ids))
-            value = session.exec(query).one() or Decimal('0.00')
+        stock_value = sum((values.get(s.id, Decimal('0.00')) for s in stages if s.in_stock), Decimal('0.00'))
         return Figures(
             in_stock=sum(item.count for item in per_stage if item.in_stock),
             per_stage=per_stage,
-            stock_value=value,
+            stock_value=stock_value if sees_cost else None,
             base_currency=get_settings().base_currency,
             added_this_week=session.exec(
-                _scoped(select(func.count()), actor).where(Watch.created_at >= _week_start())
+                scoped(select(func.count()).select_from(Watch), actor).where(Watch.created_at >= _week_start())
             ).one(),
             latest=_latest(session, actor, {s.id: s for s in stages}, sees_cost),
         )
 
 
 def _latest(session: Session, actor: Actor, stages: dict[int, Stage], sees_cost: bool) -> list[RecentWatch]:
-    rows = session.exec(_scoped(select(Watch), actor).order_by(Watch.created_at.desc(), Watch.id.desc()).limit(10))
+    rows = session.exec(scoped(select(Watch), actor).order_by(Watch.created_at.desc(), Watch.id.desc()).limit(10))
     return [
         RecentWatch(
             id=w.id,
@@ -90,12 +94,6 @@ def _latest(session: Session, actor: Actor, stages: dict[int, Stage], sees_cost:
         )
         for w in rows
     ]
-
-
-def _scoped(query, actor: Actor):
-    """Only live watches, and for agents only their own."""
-    query = query.select_from(Watch).where(Watch.deleted_at.is_(None))
-    return query if actor.sees_all_watches else query.where(Watch.agent_id == actor.id)
 
 
 def _week_start() -> datetime:

@@ -25,6 +25,10 @@ class Conflict(ServiceError):
     """Someone else changed the row first, or a unique value is taken."""
 
 
+class InvalidTransition(ServiceError):
+    """The workflow has no such move, or not for this actor's role; the message says which."""
+
+
 class AuthenticationFailed(ServiceError):
     """Wrong email or password (deliberately not saying which)."""
 

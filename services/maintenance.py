@@ -6,10 +6,8 @@ from db.engine import get_engine
 
 
 def optimize_database() -> str:
-    """Refresh planner statistics (SQLite `PRAGMA optimize`, PostgreSQL `ANALYZE`); returns what ran."""
-    engine = get_engine()
-    statement = 'PRAGMA optimize' if engine.dialect.name == 'sqlite' else 'ANALYZE'
-    with engine.connect() as connection:
-        connection.exec_driver_sql(statement)
+    """Refresh the planner's statistics (`ANALYZE`, the same verb on both databases); returns what ran."""
+    with get_engine().connect() as connection:
+        connection.exec_driver_sql('ANALYZE')
         connection.commit()
-    return statement
+    return 'ANALYZE'

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import re
 import tempfile
@@ -50,6 +51,7 @@ def make_thumbnails(checksum: str, sizes: tuple[int, ...] = THUMB_SIZES, suffix:
     missing = {size: path for size, path in wanted.items() if not path.exists()}
     if missing:
         with Image.open(original_path(checksum, suffix)) as source:
+            source.draft(None, _fitted(source.size, max(missing)))  # JPEG decodes at 1/2, 1/4 or 1/8 scale: 4x faster
             upright = _clean_rgb(ImageOps.exif_transpose(source))
         for size, path in missing.items():
             derivative = upright.copy()
@@ -58,10 +60,20 @@ def make_thumbnails(checksum: str, sizes: tuple[int, ...] = THUMB_SIZES, suffix:
     return wanted
 
 
+def _fitted(size: tuple[int, int], box: int) -> tuple[int, int]:
+    """The size of the largest derivative: the decoder may scale down to it, never below."""
+    scale = max(size) / box
+    return size if scale <= 1 else (math.ceil(size[0] / scale), math.ceil(size[1] / scale))
+
+
 def _clean_rgb(image: Image.Image) -> Image.Image:
-    """A copy with only the pixels: no EXIF, ICC, comments or other info that a save could carry over."""
-    clean = Image.new('RGB', image.size)
-    clean.paste(image.convert('RGB'))
+    """A copy with only the pixels: no EXIF, ICC, comments or other info that a save could carry over.
+
+    Transparent areas (PNG, WebP) become white, as on a product page, instead of JPEG's default black.
+    """
+    clean = Image.new('RGB', image.size, 'white')
+    rgba = image.convert('RGBA')
+    clean.paste(rgba, mask=rgba.getchannel('A'))
     return clean
 
 

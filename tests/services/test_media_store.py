@@ -85,3 +85,15 @@ def test_bad_names_never_reach_the_file_system(media):
         media_store.thumb_path('ABC', 320)
     with pytest.raises(ValueError, match='suffix'):
         media_store.store(b'data', suffix='/../x')
+
+
+def test_transparent_areas_become_white_not_black(media):
+    picture = Image.new('RGBA', (400, 200), (0, 0, 0, 0))
+    picture.paste((200, 30, 30, 255), (0, 0, 100, 200))
+    buffer = io.BytesIO()
+    picture.save(buffer, 'PNG')
+    checksum = media_store.store(buffer.getvalue(), suffix='.png')
+    paths = media_store.make_thumbnails(checksum, sizes=(320,), suffix='.png')
+    with Image.open(paths[320]) as thumb:
+        assert thumb.getpixel((300, 100))[0] > 240  # transparent part: white
+        assert thumb.getpixel((20, 100))[1] < 80  # opaque red part kept

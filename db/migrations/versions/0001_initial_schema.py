@@ -499,10 +499,29 @@ def upgrade() -> None:
         batch_op.create_index('ix_watches_agent_id_created_at', ['agent_id', 'created_at'], unique=False)
         batch_op.create_index('ix_watches_batch_id_created_at', ['batch_id', 'created_at'], unique=False)
         batch_op.create_index('ix_watches_created_at', ['created_at'], unique=False)
-        batch_op.create_index('ix_watches_live_stage_cost', ['stage_id', 'purchase_cost_base'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
-        batch_op.create_index('ix_watches_live_agent_stage_cost', ['agent_id', 'stage_id', 'purchase_cost_base'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
+        batch_op.create_index(
+            'ix_watches_live_stage_cost',
+            ['stage_id', 'purchase_cost_base'],
+            unique=False,
+            sqlite_where=sa.text('deleted_at IS NULL'),
+            postgresql_where=sa.text('deleted_at IS NULL'),
+        )
+        batch_op.create_index(
+            'ix_watches_live_agent_stage_cost',
+            ['agent_id', 'stage_id', 'purchase_cost_base'],
+            unique=False,
+            sqlite_where=sa.text('deleted_at IS NULL'),
+            postgresql_where=sa.text('deleted_at IS NULL'),
+        )
+        for column in ('model', 'year', 'condition_grade', 'asking_price', 'purchase_cost_base', 'image_count'):
+            batch_op.create_index(
+                f'ix_watches_live_{column}_id',
+                [column, 'id'],
+                unique=False,
+                sqlite_where=sa.text('deleted_at IS NULL'),
+                postgresql_where=sa.text('deleted_at IS NULL'),
+            )
         batch_op.create_index('ix_watches_brand_created_at', ['brand', 'created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_watches_condition_grade'), ['condition_grade'], unique=False)
         batch_op.create_index('ix_watches_location_id_created_at', ['location_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_watches_reference'), ['reference'], unique=False)
         batch_op.create_index(batch_op.f('ix_watches_reference_norm'), ['reference_norm'], unique=False)
@@ -795,7 +814,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_watches_reference_norm'))
         batch_op.drop_index(batch_op.f('ix_watches_reference'))
         batch_op.drop_index('ix_watches_location_id_created_at')
-        batch_op.drop_index(batch_op.f('ix_watches_condition_grade'))
+        batch_op.drop_index('ix_watches_live_image_count_id')
+        batch_op.drop_index('ix_watches_live_purchase_cost_base_id')
+        batch_op.drop_index('ix_watches_live_asking_price_id')
+        batch_op.drop_index('ix_watches_live_condition_grade_id')
+        batch_op.drop_index('ix_watches_live_year_id')
+        batch_op.drop_index('ix_watches_live_model_id')
         batch_op.drop_index('ix_watches_live_agent_stage_cost')
         batch_op.drop_index('ix_watches_live_stage_cost')
         batch_op.drop_index('ix_watches_created_at')

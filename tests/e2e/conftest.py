@@ -1,0 +1,145 @@
+"""End-to-end harness: the real app (`python main.py serve`) in a subprocess, driven by headless Chromium.
+
+The server gets its own database cloned from the session template, filled here through the services
+before it starts, and its own var directory. It runs in whatever mode the suite runs in: SQLite with
+embedded Huey, or PostgreSQL and Redis when `SV_TEST_DATABASE_URL` and `SV_TEST_REDIS_URL` are set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+from config import ROOT
+from db import engine as db_engine
+from tests import databases
+
+CHROMIUM = Path('/usr/bin/chromium')
+CHROMEDRIVER = Path('/usr/bin/chromedriver')
+CHROMIUM_ARGS = (
+    '--headless=new',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+)
+# Far above the numbers tests/conftest.py hands out per test, so a clone's name never collides with theirs.
+_database_numbers = itertools.count(900_000)
+_STARTUP_SECONDS = 60
+
+
+@pytest.fixture(scope='session', autouse=True)
+def _chromium() -> None:
+    """Skip (before any server starts) where there is no browser to drive; CI always has one."""
+    if not CHROMIUM.exists():
+        pytest.skip(f'Chromium not installed: {CHROMIUM} is missing (apt-get install chromium chromium-driver).')
+
+
+@pytest.fixture(scope='module')
+def populate() -> Callable[[], None]:
+    """Override in a test module: fills the app's database through the services before the app starts."""
+    return lambda: None
+
+
+@pytest.fixture(scope='module')
+def live_app(
+    populate: Callable[[], None], database_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Serve the app on a free port for the module, its database filled by `populate`; yields its base URL."""
+    scratch = tmp_path_factory.mktemp('e2e')
+    database_url = databases.clone(database_template, scratch, next(_database_numbers))
+    try:
+        _populate(database_url, populate)
+        port = _free_port()
+        log = scratch / 'server.log'
+        with log.open('w') as output:
+            process = subprocess.Popen(
+                [sys.executable, 'main.py', 'serve', '--host', '127.0.0.1', '--port', str(port)],
+                cwd=ROOT,
+                env=_server_env(database_url, scratch / 'var'),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            url = f'http://127.0.0.1:{port}'
+            _wait_until_healthy(url, process, log)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    finally:
+        databases.drop(database_url)
+
+
+@pytest.fixture(scope='module')
+def browser() -> Iterator[webdriver.Chrome]:
+    """One headless Chromium for the module (starting one costs about a second)."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in CHROMIUM_ARGS:
+        options.add_argument(argument)
+    options.add_argument('--window-size=1280,900')
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.implicitly_wait(0)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _populate(database_url: str, populate: Callable[[], None]) -> None:
+    """Run the module's data setup on the server's database, then let go of it (the server owns it from now on)."""
+    db_engine.use_engine(db_engine.make_engine(database_url))
+    try:
+        populate()
+    finally:
+        db_engine.use_engine(None)
+
+
+def _server_env(database_url: str, var_dir: Path) -> dict[str, str]:
+    """The test process's environment (secret key, Redis, queue name) pointed at the server's own database.
+
+    Without pytest's and NiceGUI's test variables: NiceGUI would otherwise behave as if under its own test runner.
+    """
+    env = {name: value for name, value in os.environ.items() if not name.startswith(('NICEGUI_', 'PYTEST_'))}
+    env.update(SV_DATABASE_URL=database_url, SV_VAR_DIR=str(var_dir), PYTHONUNBUFFERED='1')
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + _STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f'The app exited with code {process.returncode}:\n{log.read_text()[-3000:]}')
+        try:
+            if httpx.get(f'{url}/api/health', timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f'The app did not answer /api/health within {_STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}')
