@@ -26,12 +26,12 @@ class Watch(SQLModel, table=True):
     __tablename__ = 'watches'
     __table_args__ = (
         sa.Index('ix_watches_created_at', 'created_at'),
-        # Covering indexes over live watches: stock counts and value per stage without reading the table.
-        sa.Index('ix_watches_live_stage_cost', 'stage_id', 'purchase_cost_base', **_LIVE),
+        # Live watches by stage: the list filtered by stage in date order, and (covering) the stock counts and
+        # value per stage without reading the table; one index, so SQLite's planner cannot pick a worse one.
+        sa.Index('ix_watches_live_stage_created_cost', 'stage_id', 'created_at', 'purchase_cost_base', **_LIVE),
         sa.Index('ix_watches_live_agent_stage_cost', 'agent_id', 'stage_id', 'purchase_cost_base', **_LIVE),
         # Sorting the inventory list by these columns reads the index in order (id breaks ties, as the list does).
         *(sa.Index(f'ix_watches_live_{column}_id', column, 'id', **_LIVE) for column in _SORTED),
-        sa.Index('ix_watches_stage_id_created_at', 'stage_id', 'created_at'),
         sa.Index('ix_watches_brand_created_at', 'brand', 'created_at'),
         sa.Index('ix_watches_location_id_created_at', 'location_id', 'created_at'),
         sa.Index('ix_watches_agent_id_created_at', 'agent_id', 'created_at'),

@@ -30,7 +30,7 @@ def test_every_table_of_the_domain_exists_with_its_unique_keys(db):
     assert ('sku',) in uniques['watches']
     assert ('batch_number',) in uniques['batches']
     indexes = {tuple(index['column_names']) for index in inspector.get_indexes('watches')}
-    assert ('stage_id', 'created_at') in indexes
+    assert ('stage_id', 'created_at', 'purchase_cost_base') in indexes
 
 
 def test_the_default_workflow_is_in_place(db):

@@ -500,8 +500,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_watches_batch_id_created_at', ['batch_id', 'created_at'], unique=False)
         batch_op.create_index('ix_watches_created_at', ['created_at'], unique=False)
         batch_op.create_index(
-            'ix_watches_live_stage_cost',
-            ['stage_id', 'purchase_cost_base'],
+            'ix_watches_live_stage_created_cost',
+            ['stage_id', 'created_at', 'purchase_cost_base'],
             unique=False,
             sqlite_where=sa.text('deleted_at IS NULL'),
             postgresql_where=sa.text('deleted_at IS NULL'),
@@ -527,7 +527,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_watches_reference_norm'), ['reference_norm'], unique=False)
         batch_op.create_index('ix_watches_seller_id_created_at', ['seller_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_watches_serial'), ['serial'], unique=False)
-        batch_op.create_index('ix_watches_stage_id_created_at', ['stage_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_watches_supplier_id'), ['supplier_id'], unique=False)
 
     op.create_table(
@@ -808,7 +807,6 @@ def downgrade() -> None:
     op.drop_table('platform_data')
     with op.batch_alter_table('watches', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_watches_supplier_id'))
-        batch_op.drop_index('ix_watches_stage_id_created_at')
         batch_op.drop_index(batch_op.f('ix_watches_serial'))
         batch_op.drop_index('ix_watches_seller_id_created_at')
         batch_op.drop_index(batch_op.f('ix_watches_reference_norm'))
@@ -821,7 +819,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_watches_live_year_id')
         batch_op.drop_index('ix_watches_live_model_id')
         batch_op.drop_index('ix_watches_live_agent_stage_cost')
-        batch_op.drop_index('ix_watches_live_stage_cost')
+        batch_op.drop_index('ix_watches_live_stage_created_cost')
         batch_op.drop_index('ix_watches_created_at')
         batch_op.drop_index('ix_watches_brand_created_at')
         batch_op.drop_index('ix_watches_batch_id_created_at')
