@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
@@ -23,16 +23,22 @@ class PagedTable:
         sort_by: str,
         descending: bool = True,
         per_page: int = 25,
+        page: int = 1,
         no_data: str = 'Nothing here yet.',
+        selection: Literal['single', 'multiple'] | None = None,
+        on_loaded: Callable[[dict], object] | None = None,
     ) -> None:
+        """`on_loaded` hears the pagination after each page arrives (a screen that remembers where it was)."""
         self.loader = loader
+        self.on_loaded = on_loaded
         self.total = 0
         self.table = ui.table(
             columns=columns,
             rows=[],
             row_key='id',
+            selection=selection,
             pagination={
-                'page': 1,
+                'page': page,
                 'rowsPerPage': per_page,
                 'rowsNumber': 0,
                 'sortBy': sort_by,
@@ -59,9 +65,19 @@ class PagedTable:
             self.table.props(remove='loading')
         self.table.rows = rows
         self.table.pagination = {**wanted, 'rowsNumber': self.total}
+        if self.on_loaded:
+            self.on_loaded(self.table.pagination)
 
     async def first_page(self) -> None:
         await self.load({'page': 1})
+
+    def show_total_as(self, text: str | None) -> None:
+        """Word the "1-25 of N" line with `text` for N (say "1,000+" for a capped count); None restores the number."""
+        if text is None:
+            self.table.props.pop(':pagination-label', None)
+        else:
+            self.table.props[':pagination-label'] = f'(first, last) => `${{first}}-${{last}} of {text}`'
+        self.table.update()
 
     def _keep_total(self, event: ValueChangeEventArguments) -> None:
         """QTable reports its pagination when it mounts, possibly from before the first page arrived: the total is

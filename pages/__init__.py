@@ -3,15 +3,16 @@
 from nicegui import app
 
 from config import ROOT
-from pages import auth, login, media
+from pages import auth, intake, login, media
 from pages.shell import root
 
 __all__ = ['register', 'root']
 
 
 def register() -> None:
-    """Register middleware and the pages that live outside the shell (login)."""
+    """Register middleware, the photo route and the pages that live outside the shell (login, tablet intake)."""
     auth.register()
     app.add_static_files('/static', ROOT / 'assets' / 'static')  # logo and favicon, public
     login.register()
     media.register()
+    intake.register()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 
 from nicegui import ui
@@ -9,12 +10,29 @@ from nicegui import ui
 from components.app_shell import NavItem, app_shell
 from components.notices import banner, refusal
 from components.offload import call
-from pages import account, audit_log, auth, dashboard
+from pages import (
+    account,
+    audit_log,
+    auth,
+    batches,
+    dashboard,
+    inventory,
+    locations,
+    watch_detail,
+    watch_form,
+    watch_import,
+    workflow_admin,
+)
 from services import accounts
 from services.permissions import Actor, Permission
 
 NAV = [
     NavItem('Dashboard', 'space_dashboard', '/', Permission.DASHBOARD_VIEW),
+    NavItem('Inventory', 'watch', '/watches', Permission.INVENTORY_VIEW),
+    NavItem('Intake', 'add_a_photo', '/intake', Permission.INVENTORY_CREATE),
+    NavItem('Batches', 'inventory', '/batches', Permission.INVENTORY_VIEW),
+    NavItem('Locations', 'place', '/locations', Permission.LOCATIONS_MANAGE),
+    NavItem('Workflow', 'account_tree', '/settings/workflow', Permission.WORKFLOW_CONFIGURE),
     NavItem('Audit log', 'fact_check', '/audit', Permission.AUDIT_VIEW),
     NavItem('My account', 'manage_accounts', '/account'),
 ]
@@ -48,6 +66,15 @@ async def root() -> None:
     ui.sub_pages(
         {
             '/': _guard(Permission.DASHBOARD_VIEW, dashboard.view),
+            '/watches': _guard(Permission.INVENTORY_VIEW, inventory.view),
+            '/watches/new': _guard(Permission.INVENTORY_CREATE, watch_form.create_view),
+            '/watches/import': _guard(Permission.INVENTORY_IMPORT, watch_import.view),
+            '/watches/{watch_id}': _guard(Permission.INVENTORY_VIEW, watch_detail.view),
+            '/watches/{watch_id}/edit': _guard(Permission.INVENTORY_EDIT, watch_form.edit_view),
+            '/batches': _guard(Permission.INVENTORY_VIEW, batches.list_view),
+            '/batches/{batch_id}': _guard(Permission.INVENTORY_VIEW, batches.detail_view),
+            '/locations': _guard(Permission.LOCATIONS_MANAGE, locations.view),
+            '/settings/workflow': _guard(Permission.WORKFLOW_CONFIGURE, workflow_admin.view),
             '/audit': _guard(Permission.AUDIT_VIEW, audit_log.view),
             '/account': account.view,
         },
@@ -55,13 +82,17 @@ async def root() -> None:
     ).classes('w-full')
 
 
-def _guard(permission: Permission, builder: Callable[[Actor], Awaitable[None]]) -> Callable[[Actor], Awaitable[None]]:
-    """Show a polite refusal instead of a screen the role may not open (the services would refuse anyway)."""
+def _guard(permission: Permission, builder: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """Show a polite refusal instead of a screen the role may not open (the services would refuse anyway).
 
-    async def guarded(actor: Actor) -> None:
+    `functools.wraps` keeps the builder's signature visible, so `ui.sub_pages` still hands it path parameters.
+    """
+
+    @functools.wraps(builder)
+    async def guarded(actor: Actor, **kwargs: object) -> None:
         if not actor.can(permission):
             refusal(f'You may not {permission.description}.')
             return
-        await builder(actor)
+        await builder(actor, **kwargs)
 
     return guarded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -140,6 +141,18 @@ def get_user(actor: Actor, user_id: int) -> UserRead:
         return UserRead.model_validate(user)
 
 
+def names(actor: Actor, roles: Iterable[Role]) -> list[tuple[int, str]]:
+    """(id, name) of the active users with these roles, by name: what a list filter "by agent" offers.
+
+    Only names, so anyone who may see watches may have them; the list itself stays scoped by the inventory service.
+    """
+    require(actor, Permission.INVENTORY_VIEW)
+    wanted = list(roles)
+    with session_scope() as session:
+        query = select(User.id, User.name).where(User.active, User.role.in_(wanted)).order_by(User.name, User.id)
+        return [(user_id, name) for user_id, name in session.exec(query).all()]
+
+
 def create_user(actor: Actor, data: UserCreate) -> tuple[UserRead, str | None]:
     """Create a user; returns the generated password (shown once) when none was given."""
     require(actor, Permission.USERS_MANAGE)
@@ -236,3 +249,19 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+class Person(BaseModel):
+    """Someone a watch can be linked to (its agent or seller): no email, no account details."""
+
+    id: int
+    name: str
+    role: Role
+
+
+def people(actor: Actor) -> list[Person]:
+    """Active staff by name, for the agent and seller pickers of the watch form."""
+    require(actor, Permission.INVENTORY_VIEW)
+    with session_scope() as session:
+        rows = session.exec(select(User.id, User.name, User.role).where(User.active).order_by(User.name)).all()
+        return [Person(id=user_id, name=name, role=role) for user_id, name, role in rows]

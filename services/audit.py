@@ -14,6 +14,7 @@ from db.engine import session_scope
 from db.system import AuditEntry
 from services.paging import Page, clamp
 from services.permissions import Actor, Permission, require
+from services.scope import watch_in_scope
 
 
 def record(
@@ -101,3 +102,42 @@ def list_entries(
         order = (column.desc(), AuditEntry.id.desc()) if descending else (column.asc(), AuditEntry.id.asc())
         rows = session.exec(statement.order_by(*order).offset(offset).limit(limit)).all()
         return Page(total=total, items=[EntryRead.model_validate(row, from_attributes=True) for row in rows])
+
+
+def entity_entries(actor: Actor, entity_type: str, entity_id: object, *, limit: int = 200) -> list[EntryRead]:
+    """One entity's own timeline, newest first, for its page.
+
+    A watch's timeline is part of the watch, so whoever may see the watch may read it (an agent only for the
+    watches they sourced); every other entity's entries stay behind the audit permission.
+    """
+    with session_scope() as session:
+        if entity_type == 'watch':
+            require(actor, Permission.INVENTORY_VIEW)
+            watch_in_scope(session, actor, int(str(entity_id)))
+        else:
+            require(actor, Permission.AUDIT_VIEW)
+        rows = session.exec(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == str(entity_id))
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+            .limit(clamp(0, limit)[1])
+        ).all()
+        entries = [EntryRead.model_validate(row, from_attributes=True) for row in rows]
+    hidden = _hidden_watch_fields(actor) if entity_type == 'watch' else frozenset()
+    return [_without(entry, hidden) for entry in entries] if hidden else entries
+
+
+# What a watch's timeline must not show a role that may not see it (as services.watches hides it on the record).
+_COST_FIELDS = frozenset({'purchase_cost', 'purchase_currency', 'purchase_cost_base', 'supplier_id'})
+
+
+def _hidden_watch_fields(actor: Actor) -> frozenset[str]:
+    hidden = frozenset() if actor.can(Permission.COST_VIEW) else _COST_FIELDS
+    return hidden if actor.can(Permission.SERIAL_VIEW) else hidden | {'serial'}
+
+
+def _without(entry: EntryRead, hidden: frozenset[str]) -> EntryRead:
+    def clean(values: dict | None) -> dict | None:
+        return None if values is None else {key: value for key, value in values.items() if key not in hidden}
+
+    return entry.model_copy(update={'before': clean(entry.before), 'after': clean(entry.after)})

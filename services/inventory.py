@@ -435,6 +435,12 @@ def set_columns(actor: Actor, column_names: Sequence[str]) -> list[str]:
     return chosen
 
 
+def available_columns(actor: Actor) -> tuple[str, ...]:
+    """Every column the actor's role may show, in the default order: what a column chooser offers."""
+    require(actor, Permission.INVENTORY_VIEW)
+    return _visible_columns(actor)
+
+
 def _visible_columns(actor: Actor) -> tuple[str, ...]:
     return COLUMNS if actor.can(Permission.COST_VIEW) else tuple(c for c in COLUMNS if c not in COST_COLUMNS)
 

@@ -1,8 +1,9 @@
-"""Spreadsheet export of watches (CSV for anything, XLSX for Excel); import follows with watch validation.
+"""Spreadsheet export and import of watches (CSV for anything, XLSX for Excel).
 
 Rows are read in id order, a chunk at a time, as plain column tuples with their labels looked up per chunk,
 so exporting 100,000 watches never holds 100,000 ORM objects. Costs leave only with cost access, serial
-numbers only with serial access, and an agent exports only their own watches.
+numbers only with serial access, and an agent exports only their own watches. An import checks every row the
+way intake would, reports each refusal by row and column, and writes the whole file in one transaction or nothing.
 """
 
 from __future__ import annotations
@@ -15,17 +16,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
+from zipfile import BadZipFile
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from db.engine import session_scope
 from db.inventory import Watch
+from db.places import Location
 from db.types import utcnow
-from services import audit
-from services.errors import ValidationFailed
+from services import audit, reference, watches
+from services.errors import ServiceError, ValidationFailed
 from services.inventory import ROW_COLUMNS, Labels, WatchFilter, conditions, validated
 from services.permissions import Actor, Permission, require
 from services.scope import scoped
@@ -183,3 +187,191 @@ def _text_cell(sheet: Any, value: str) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = 's'
     return cell
+
+
+# --- import ------------------------------------------------------------------------------------------------------
+
+MAX_IMPORT_ROWS = 10_000
+_STRUCTURED = frozenset(
+    {'condition', 'service_history'}
+)  # no single cell holds these; the export's "Condition" is the grade
+
+
+class RowError(BaseModel):
+    """One refusal: `row` is the spreadsheet's own row number (the header is row 1)."""
+
+    row: int
+    field: str
+    message: str
+
+
+class ImportReport(BaseModel):
+    """What a (dry) run found; `imported` and `skus` stay empty on a dry run and whenever any row failed."""
+
+    filename: str
+    dry_run: bool
+    rows: int
+    errors: list[RowError]
+    ignored_columns: list[str]
+    imported: int = 0
+    skus: list[str] = []
+
+    @property
+    def clean(self) -> bool:
+        return not self.errors
+
+    @property
+    def rows_with_errors(self) -> int:
+        return len({error.row for error in self.errors})
+
+
+def import_watches(actor: Actor, filename: str, data: bytes, *, dry_run: bool) -> ImportReport:
+    """Check every row of a CSV or XLSX file of watches, and (unless `dry_run`) take them all in, or none.
+
+    One transaction for the whole file: a bad row 500 of 501 leaves the database as it was. The headers may
+    be WatchCreate's field names or the export's column headings, so an export can be edited and re-imported.
+    """
+    require(actor, Permission.INVENTORY_IMPORT, Permission.INVENTORY_CREATE)
+    headers, rows = _read_table(filename, data)
+    mapping, ignored = _map_headers(headers)
+    if 'brand' not in mapping.values() or 'model' not in mapping.values():
+        raise ValidationFailed('The file needs a Brand and a Model column (the first row holds the column names).')
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ValidationFailed(f'The file has more than {MAX_IMPORT_ROWS:,} rows; import at most that many at a time.')
+    with session_scope() as session:
+        planned, errors = _check_rows(session, actor, mapping, rows)
+        report = ImportReport(
+            filename=filename, dry_run=dry_run, rows=len(rows), errors=errors, ignored_columns=ignored
+        )
+        if dry_run or errors:
+            return report
+        stage_id = watches.initial_stage_id(session)
+        skus = [watches.insert_watch(session, actor, values, stage_id, given_sku=sku).sku for values, sku in planned]
+        audit.record(session, actor, 'watches.imported', 'watch', None,
+                     after={'filename': filename, 'count': len(skus), 'skus': skus})  # fmt: skip
+    return report.model_copy(update={'imported': len(skus), 'skus': skus})
+
+
+def _read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header row and every non-blank row (with its spreadsheet row number), every cell as text."""
+    suffix = filename.rsplit('.', 1)[-1].lower() if '.' in filename else ''
+    if suffix == 'xlsx':
+        table = _xlsx_rows(data)
+    elif suffix == 'csv':
+        table = _csv_rows(data)
+    else:
+        raise ValidationFailed(f'Import a .csv or .xlsx file, not "{filename}".')
+    try:
+        headers = next(table)
+    except StopIteration:
+        raise ValidationFailed('The file is empty.') from None
+    rows = []
+    for number, row in enumerate(table, start=2):
+        if any(cell for cell in row):
+            rows.append((number, row))
+        if len(rows) > MAX_IMPORT_ROWS:
+            break
+    return headers, rows
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    """UTF-8 with or without a byte-order mark; comma or semicolon, whichever the header row uses more."""
+    try:
+        text = data.decode('utf-8-sig')
+    except UnicodeDecodeError:
+        raise ValidationFailed('The CSV file is not UTF-8 text; save it as "CSV UTF-8".') from None
+    first = text.split('\n', 1)[0]
+    delimiter = ';' if first.count(';') > first.count(',') else ','
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        yield [cell.strip() for cell in row]
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+    """The first sheet, read-only (streamed), each cell turned into the text a person would have typed."""
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (BadZipFile, KeyError, ValueError, OSError):
+        raise ValidationFailed('The file is not a readable XLSX workbook.') from None
+    try:
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            yield [_as_text(value) for value in row]
+    finally:
+        workbook.close()
+
+
+def _as_text(value: Any) -> str:
+    """Excel's numbers and dates as typed: 1969.0 back to 1969, a date without its midnight."""
+    if value is None:
+        return ''
+    if isinstance(value, bool):
+        return 'yes' if value else 'no'
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _map_headers(headers: list[str]) -> tuple[dict[int, str], list[str]]:
+    """Column index -> what it fills (a WatchCreate field, 'sku' or 'location'), and the headers left unread."""
+    by_name = {name.casefold(): name for name in watches.EDITABLE if name not in _STRUCTURED}
+    by_name.update({column.heading.casefold(): column.key for column in COLUMNS if column.key in watches.EDITABLE})
+    by_name.update({'sku': 'sku', 'location': 'location', 'location_id': 'location_id'})
+    mapping: dict[int, str] = {}
+    ignored: list[str] = []
+    for index, header in enumerate(headers):
+        key = by_name.get(header.strip().casefold())
+        if key is None or key in mapping.values():
+            if header.strip():
+                ignored.append(header.strip())
+            continue
+        mapping[index] = key
+    return mapping, ignored
+
+
+def _check_rows(
+    session: Session, actor: Actor, mapping: dict[int, str], rows: list[tuple[int, list[str]]]
+) -> tuple[list[tuple[dict[str, Any], str | None]], list[RowError]]:
+    """Each row's values as intake would store them, with its SKU if given; every refusal as a RowError."""
+    brands = {brand.name.casefold(): brand.name for brand in reference.brands()}
+    locations = {name.casefold(): location_id for location_id, name in session.exec(select(Location.id, Location.name))}
+    sku_columns = [index for index, key in mapping.items() if key == 'sku']
+    taken = _taken_skus(session, [row[index] for _, row in rows for index in sku_columns if index < len(row)])
+    order = {key: index for index, key in mapping.items()}
+    seen: set[str] = set()
+    planned, errors = [], []
+    for number, row in rows:
+        raw = {key: row[index] for index, key in mapping.items() if index < len(row) and row[index]}
+        problems: dict[str, str] = {}
+        sku = raw.pop('sku', '').upper() or None
+        if sku and (sku in taken or sku in seen):
+            problems['sku'] = f'The SKU {sku} is {"already in use" if sku in taken else "in the file twice"}.'
+        seen.add(sku or '')
+        if 'location' in raw and (name := raw.pop('location')):
+            raw['location_id'] = locations.get(name.casefold(), '')
+            if not raw['location_id']:
+                problems['location'] = f'There is no location "{name}".'
+        brand = raw.get('brand', '')
+        if brand and brand.casefold() not in brands:
+            problems['brand'] = f'"{brand}" is not a known brand; use the name in the reference list (e.g. Rolex).'
+        raw['brand'] = brands.get(brand.casefold(), brand)
+        try:
+            values = watches.intake_values(actor, watches.parse_watch(raw))
+        except ValidationFailed as refusal:
+            problems = {**refusal.fields, **problems} or {'row': str(refusal)}
+        except ServiceError as refusal:
+            problems['row'] = str(refusal)
+        if not problems:
+            planned.append((values, sku))
+        ordered = sorted(problems.items(), key=lambda item: order.get(item[0], len(order)))  # as the file's columns
+        errors.extend(RowError(row=number, field=name, message=message) for name, message in ordered)
+    return planned, errors
+
+
+def _taken_skus(session: Session, given: list[str]) -> set[str]:
+    """Which of the SKUs a file names are already used (by any watch, deleted ones too: SKUs are never reused)."""
+    wanted = sorted({sku.strip().upper() for sku in given if sku.strip()})
+    taken: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        taken.update(session.exec(select(Watch.sku).where(Watch.sku.in_(wanted[start : start + CHUNK]))).all())
+    return taken

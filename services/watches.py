@@ -103,8 +103,8 @@ def _currency(value: Any) -> str | None:
 
 
 Line = Annotated[str | None, BeforeValidator(_one_line)]
-Text = Annotated[str | None, BeforeValidator(_text), Field(max_length=20_000)]
-Id = Annotated[int | None, BeforeValidator(_blank), Field(gt=0)]
+Text = Annotated[Annotated[str, Field(max_length=20_000)] | None, BeforeValidator(_text)]
+Id = Annotated[Annotated[int, Field(gt=0)] | None, BeforeValidator(_blank)]  # gt on the int: None must pass
 Cents = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2), AfterValidator(_cents)]
 Amount = Annotated[Cents | None, BeforeValidator(_blank)]
 Currency = Annotated[str | None, BeforeValidator(_currency)]
@@ -292,26 +292,52 @@ def parse_watch(values: dict[str, Any], *, partial: bool = False) -> WatchCreate
 def create_watch(actor: Actor, data: WatchCreate) -> WatchRead:
     """Take a watch in: a fresh SKU, the initial stage, its first history event, and an audit entry."""
     require(actor, Permission.INVENTORY_CREATE)
+    values = intake_values(actor, data)
+    with session_scope() as session:
+        watch = insert_watch(session, actor, values, initial_stage_id(session))
+        after = {name: value for name, value in watch.model_dump().items() if value not in (None, {}, [])}
+        audit.record(session, actor, 'watch.created', 'watch', watch.id, after=after)
+        return read_watch(session, actor, watch)
+
+
+def intake_values(actor: Actor, data: WatchCreate) -> dict[str, Any]:
+    """The values a new watch is stored with: hidden fields refused, an agent's own watch, rules between fields.
+
+    Shared by intake and the spreadsheet import, so a watch comes in the same way whichever door it uses.
+    """
     values = _permitted(actor, data.model_dump())
     if not actor.sees_all_watches:
         values['agent_id'] = actor.id
     _check_rules(values)
-    with session_scope() as session:
-        _check_links(session, values)
-        stage = session.exec(select(Stage).where(Stage.is_initial)).one()
-        watch = Watch(
-            **values,
-            **_derived(session, values, set(values)),
-            sku=allocate_sku(session, date.today()),
-            stage_id=stage.id,
-            created_by_id=actor.id,
-        )
-        session.add(watch)
-        session.flush()
-        session.add(StageEvent(watch_id=watch.id, to_stage_id=stage.id, actor_id=actor.id))
-        after = {name: value for name, value in watch.model_dump().items() if value not in (None, {}, [])}
-        audit.record(session, actor, 'watch.created', 'watch', watch.id, after=after)
-        return read_watch(session, actor, watch)
+    return values
+
+
+def initial_stage_id(session: Session) -> int:
+    """The stage every new watch starts in (read once by an import, not once per row)."""
+    return session.exec(select(Stage.id).where(Stage.is_initial)).one()
+
+
+def insert_watch(
+    session: Session, actor: Actor, values: dict[str, Any], stage_id: int, *, given_sku: str | None = None
+) -> Watch:
+    """Add one watch and its first stage event in the caller's transaction, without an audit entry.
+
+    `values` come from `intake_values`. An import that keeps a watch's old SKU passes it as `given_sku` after
+    checking it is free; otherwise the month's counter gives the next one. The caller records the audit entry
+    (one per watch for intake, one for a whole import).
+    """
+    _check_links(session, values)
+    watch = Watch(
+        **values,
+        **_derived(session, values, set(values)),
+        sku=given_sku or allocate_sku(session, date.today()),
+        stage_id=stage_id,
+        created_by_id=actor.id,
+    )
+    session.add(watch)
+    session.flush()
+    session.add(StageEvent(watch_id=watch.id, to_stage_id=stage_id, actor_id=actor.id))
+    return watch
 
 
 def get_watch(actor: Actor, watch_id: int) -> WatchRead:

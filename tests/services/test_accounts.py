@@ -110,3 +110,15 @@ def test_created_user_gets_a_generated_password_shown_once(db):
     assert accounts.authenticate('s@example.com', password).role is Role.SELLER
     with pytest.raises(Conflict, match='already exists'):
         accounts.create_user(admin, accounts.parse_user(email='S@example.com', name='S', role='seller'))
+
+
+def test_names_lists_active_users_of_the_roles_asked_for_by_name(db):
+    manager = make_user(Role.MANAGER, name='Mia Manager')
+    zed = make_user(Role.AGENT, name='Zed Agent')
+    abe = make_user(Role.AGENT, name='Abe Agent')
+    make_user(Role.SELLER, name='Sam Seller')
+    with session_scope() as session:
+        gone = make_user(Role.AGENT, name='Gone Agent')
+        session.get(User, gone.id).active = False
+    assert accounts.names(manager, [Role.AGENT]) == [(abe.id, 'Abe Agent'), (zed.id, 'Zed Agent')]
+    assert [name for _, name in accounts.names(manager, [Role.SELLER, Role.MANAGER])] == ['Mia Manager', 'Sam Seller']

@@ -395,3 +395,10 @@ def test_a_role_that_loses_cost_access_loses_the_cost_column(stock):
     inventory.set_columns(stock.manager, ['sku', 'purchase_cost_base'])
     without = dataclasses.replace(stock.manager, permissions=stock.manager.permissions - {Permission.COST_VIEW})
     assert inventory.columns(without) == ['sku']
+
+
+def test_the_column_chooser_offers_the_cost_column_only_with_cost_access(stock):
+    assert inventory.available_columns(stock.manager) == inventory.COLUMNS
+    without = dataclasses.replace(stock.manager, permissions=stock.manager.permissions - {Permission.COST_VIEW})
+    assert 'purchase_cost_base' not in inventory.available_columns(without)
+    assert len(inventory.available_columns(without)) == len(inventory.COLUMNS) - 1

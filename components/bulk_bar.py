@@ -1,0 +1,63 @@
+"""The strip above a list that says what is selected and offers what can be done to all of it at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from nicegui import ui
+
+from components import format, theme
+
+
+class BulkBar:
+    """Selection count, "select all N matching", and a row the screen fills with its actions.
+
+    The bar only shows while something is selected; the screen decides what the actions do.
+    """
+
+    def __init__(self, on_select_all: Callable[[], object], on_clear: Callable[[], object]) -> None:
+        with ui.row().classes(
+            'w-full items-center gap-2 px-3 py-2 rounded-lg bg-amber-50 dark:bg-stone-800 '
+            'border border-amber-200 dark:border-stone-700'
+        ) as self.bar:
+            ui.icon('check_box').classes('text-amber-800 dark:text-amber-300')
+            self.label = ui.label().classes('text-sm font-medium').mark('bulk-count')
+            self.select_all = ui.button(on_click=on_select_all).props('flat dense size=sm').mark('select-all')
+            ui.button('Clear', on_click=on_clear).props('flat dense size=sm').mark('clear-selection')
+            ui.space()
+            self.actions = ui.row().classes('items-center gap-1 flex-wrap')
+        self.bar.mark('bulk-bar')
+        self.bar.set_visibility(False)
+
+    def show(self, selected: int, matching: int, *, all_matching: bool, matching_text: str) -> None:
+        """`selected` rows ticked by hand, or every one of `matching` when `all_matching`."""
+        self.bar.set_visibility(bool(selected) or all_matching)
+        count = matching_text if all_matching else format.count(selected)
+        self.label.text = f'{count} selected' + (' (all matching)' if all_matching else '')
+        self.select_all.text = f'Select all {matching_text} matching'
+        self.select_all.set_visibility(not all_matching and matching > selected)
+
+
+def report(verb: str, done: int, refused: Sequence[tuple[str, str]]) -> None:
+    """Say how many watches a bulk action changed and, when some were refused, which ones and why."""
+    if not refused:
+        ui.notify(f'{format.count(done)} {_watches(done)} {verb}.', type='positive')
+        return
+    ui.notify(
+        f'{format.count(done)} {_watches(done)} {verb}; {format.count(len(refused))} refused.',
+        type='warning' if done else 'negative',
+    )
+    with ui.dialog() as dialog, ui.card().classes('w-full max-w-lg').mark('refusals'):
+        ui.label(f'{format.count(len(refused))} {_watches(len(refused))} not {verb}').classes(theme.CARD_TITLE)
+        with ui.column().classes('w-full gap-1 max-h-80 overflow-auto'):
+            for sku, reason in refused:
+                with ui.row().classes('w-full gap-3 no-wrap text-sm'):
+                    ui.label(sku).classes('font-mono w-32 shrink-0')
+                    ui.label(reason).classes(theme.MUTED)
+        with ui.row().classes('w-full justify-end'):
+            ui.button('Close', on_click=dialog.close).props('flat')
+    dialog.open()
+
+
+def _watches(count: int) -> str:
+    return 'watch' if count == 1 else 'watches'
