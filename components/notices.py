@@ -22,14 +22,20 @@ def banner(text: str, *, icon: str, action: str, target: str) -> ui.row:
 
 def refusal(reason: str) -> None:
     """Shown instead of a screen the role may not open; the services would refuse its data anyway."""
-    with ui.column().classes(f'{theme.NARROW_PAGE} items-center py-16').mark('forbidden'):
+    title = 'This screen is not open to your role.'
+    dead_end('lock', title, reason, back=('Back to the dashboard', '/'), mark='forbidden')
+
+
+def dead_end(icon: str, title: str, reason: str, *, back: tuple[str, str], mark: str) -> None:
+    """A calm card in place of a screen that cannot be shown, with one way back."""
+    label, target = back
+    with ui.column().classes(f'{theme.NARROW_PAGE} items-center py-16').mark(mark):
         with ui.card().classes(f'{theme.CARD} max-w-lg items-center text-center gap-3 py-10'):
-            ui.icon('lock', size='2.5rem').classes('text-stone-400')
-            ui.label('This screen is not open to your role.').classes('text-lg font-medium')
+            ui.icon(icon, size='2.5rem').classes('text-stone-400')
+            ui.label(title).classes('text-lg font-medium')
             ui.label(reason).classes(theme.SUBTITLE)
-            ui.button('Back to the dashboard', icon='arrow_back', on_click=lambda: ui.navigate.to('/')).props(
-                'outline'
-            ).classes('mt-2')
+            back_button = ui.button(label, icon='arrow_back', on_click=lambda: ui.navigate.to(target))
+            back_button.props('outline').classes('mt-2')
 
 
 def empty_state(icon: str, title: str, hint: str) -> ui.column:

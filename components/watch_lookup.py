@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from nicegui import ui
-
-from components import theme
+from components import notices
 from components.offload import call
 from services import watches
 from services.errors import NotFound
@@ -24,11 +22,6 @@ async def load_watch(actor: Actor, watch_id: str) -> watches.WatchRead | None:
 
 
 def watch_not_found(reason: str) -> None:
-    with ui.column().classes(f'{theme.NARROW_PAGE} items-center py-16').mark('watch-not-found'):
-        with ui.card().classes(f'{theme.CARD} max-w-lg items-center text-center gap-3 py-10'):
-            ui.icon('search_off', size='2.5rem').classes('text-stone-400')
-            ui.label('Watch not found').classes('text-lg font-medium')
-            ui.label(reason).classes(theme.SUBTITLE)
-            ui.button('Back to the inventory', icon='arrow_back', on_click=lambda: ui.navigate.to('/watches')).props(
-                'outline'
-            ).classes('mt-2')
+    notices.dead_end(
+        'search_off', 'Watch not found', reason, back=('Back to the inventory', '/watches'), mark='watch-not-found'
+    )

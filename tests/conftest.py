@@ -69,5 +69,15 @@ def db(database_url: str) -> str:
     return database_url
 
 
+@pytest.fixture
+def media(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A database and this test's own media directory (photos, thumbnails, labels)."""
+    monkeypatch.setenv('SV_MEDIA_DIR', str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
 def pytest_sessionfinish() -> None:
     shutil.rmtree(_SCRATCH, ignore_errors=True)

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageOps
 
-from config import get_settings
 from services import media_store
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
-
-
-@pytest.fixture
-def media(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv('SV_MEDIA_DIR', str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _phone_photo(size: tuple[int, int] = (800, 600), orientation: int = 6) -> bytes:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from sqlmodel import select
 
-from config import get_settings
 from db.engine import session_scope
 from db.enums import Role
 from db.inventory import Watch, WatchImage
@@ -23,16 +21,6 @@ from tests.factories import make_user, make_watch
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
-
-
-@pytest.fixture
-def media(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An empty media directory of this test's own, so file counts mean something."""
-    monkeypatch.setenv('SV_MEDIA_DIR', str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _photo(shade: int = 0, size: tuple[int, int] = (64, 48), fmt: str = 'JPEG', **save: object) -> bytes:

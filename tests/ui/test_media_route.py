@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from nicegui.testing import User
 from PIL import Image
 
-from config import get_settings
 from db.accounts import User as UserRow
 from db.engine import session_scope
 from db.enums import Role
@@ -18,15 +14,6 @@ from services import photos
 from services.permissions import Actor
 from tests.factories import make_user, make_watch
 from tests.ui.session import PATIENCE, log_in
-
-
-@pytest.fixture
-def media(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv('SV_MEDIA_DIR', str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _photo_of(actor: Actor) -> int:

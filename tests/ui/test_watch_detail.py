@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from nicegui import ui
 from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User
 from PIL import Image
 
-from config import get_settings
 from db.enums import Role
 from services import photos, watches, workflow
 from tests.factories import make_user, make_watch, take_in
 from tests.ui.session import eventually, location, open_as, press
-
-
-@pytest.fixture
-def media(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Photos go to this test's own directory."""
-    monkeypatch.setenv('SV_MEDIA_DIR', str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def _jpeg(shade: int) -> bytes:
