@@ -148,8 +148,9 @@ ROW_COLUMNS = (Watch.id, Watch.sku, Watch.brand, Watch.model, Watch.reference, W
 # The columns a user may show, in the default order; 'primary_photo_id' is the thumbnail.
 COLUMNS = ('primary_photo_id', 'sku', 'brand', 'model', 'reference', 'year', 'stage', 'location', 'batch',
            'condition_grade', 'asking_price', 'purchase_cost_base', 'image_count', 'created_at', 'agent')  # fmt: skip
-DEFAULT_COLUMNS = ('primary_photo_id', 'sku', 'brand', 'model', 'reference', 'year', 'stage', 'location',
-                   'condition_grade', 'asking_price', 'purchase_cost_base', 'created_at')  # fmt: skip
+# What fits a 1280 px screen beside the drawer; year, added date and the rest are in the column chooser.
+DEFAULT_COLUMNS = ('primary_photo_id', 'sku', 'brand', 'model', 'reference', 'stage', 'location',
+                   'condition_grade', 'asking_price', 'purchase_cost_base')  # fmt: skip
 COST_COLUMNS = frozenset({'purchase_cost_base'})
 _SORT_COLUMNS = {column.key: column for column in (Watch.sku, Watch.brand, Watch.model, Watch.reference,
                  Watch.year, Watch.condition_grade, Watch.asking_price, Watch.purchase_cost_base, Watch.created_at,
