@@ -11,31 +11,20 @@ temporary directory is removed afterwards. Figures only: nothing here passes or 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from scratch import scratch_sqlite
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--rows', type=int, default=10_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix='svcrm-bench-') as scratch:
-        os.environ['SV_VAR_DIR'] = scratch
-        os.environ['SV_DATABASE_URL'] = f'sqlite:///{Path(scratch) / "bench.db"}'
-        os.environ.pop('SV_MEDIA_DIR', None)
-        sys.path.insert(0, str(ROOT))
-        from db.engine import get_engine
-        from db.migrate import upgrade
+    with scratch_sqlite():
         from services.permissions import SYSTEM
         from services.spreadsheets import import_watches
 
-        upgrade(os.environ['SV_DATABASE_URL'])
         data = _csv(args.rows)
         for dry_run in (True, False):
             started = time.perf_counter()
@@ -44,7 +33,6 @@ def main() -> None:
             assert report.clean, report.errors[:5]
             what = 'dry run' if dry_run else 'import'
             print(f'{what}: {report.rows:,} rows in {seconds:.1f} s ({report.rows / seconds:,.0f} rows/s)')
-        get_engine().dispose()
 
 
 def _csv(rows: int) -> bytes:

@@ -12,13 +12,9 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script from the checkout
+from scratch import ROOT, scratch_sqlite
 
 
 async def measure(requests: int) -> dict[str, list[float]]:
@@ -80,12 +76,9 @@ def main() -> None:
     parser.add_argument('--watches', type=int, default=80_000)
     parser.add_argument('--requests', type=int, default=50)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix='svcrm-bench-') as scratch:
-        os.environ.update(SV_VAR_DIR=scratch, SV_DATABASE_URL=f'sqlite:///{scratch}/bench.db', SV_REDIS_URL='')
-        from db.migrate import upgrade
+    with scratch_sqlite():
         from services import demo
 
-        upgrade()
         started = time.perf_counter()
         demo.seed(watches=args.watches, seed=42)
         print(f'seeded {args.watches:,} watches in {time.perf_counter() - started:.1f} s')

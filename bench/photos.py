@@ -13,15 +13,10 @@ import argparse
 import io
 import os
 import random
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 from PIL import Image
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script from the checkout
+from scratch import scratch_sqlite
 
 
 def photo(rng: random.Random, width: int, height: int) -> bytes:
@@ -56,12 +51,9 @@ def main() -> None:
     parser.add_argument('--width', type=int, default=4000)
     parser.add_argument('--height', type=int, default=3000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix='svcrm-bench-') as scratch:
-        os.environ.update(SV_VAR_DIR=scratch, SV_DATABASE_URL=f'sqlite:///{scratch}/bench.db', SV_REDIS_URL='')
-        from db.migrate import upgrade
+    with scratch_sqlite():
         from services import photos
 
-        upgrade()
         actor, watch_id = watch_and_manager()
         rng = random.Random(42)
         files = [(f'IMG_{n:04d}.JPG', photo(rng, args.width, args.height)) for n in range(args.photos)]

@@ -11,13 +11,9 @@ temporary directory, photos included, is removed afterwards. Figures only: nothi
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from scratch import scratch_sqlite
 
 
 def main() -> None:
@@ -25,24 +21,17 @@ def main() -> None:
     parser.add_argument('--watches', type=int, default=80_000)
     parser.add_argument('--seed', type=int, default=42)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix='svcrm-bench-') as scratch:
-        database = Path(scratch) / 'bench.db'
-        os.environ['SV_VAR_DIR'] = scratch
-        os.environ['SV_DATABASE_URL'] = f'sqlite:///{database}'
-        os.environ.pop('SV_MEDIA_DIR', None)
-        sys.path.insert(0, str(ROOT))
+    with scratch_sqlite() as scratch:
+        database = scratch / 'bench.db'
         from db.engine import get_engine
-        from db.migrate import upgrade
         from services import demo
 
-        upgrade(os.environ['SV_DATABASE_URL'])
         started = time.perf_counter()
         summary = demo.seed(watches=args.watches, seed=args.seed)
         seconds = time.perf_counter() - started
         with get_engine().connect() as connection:
             connection.exec_driver_sql('PRAGMA wal_checkpoint(TRUNCATE)')
-        get_engine().dispose()
-        media = sum(path.stat().st_size for path in (Path(scratch) / 'media').rglob('*') if path.is_file())
+        media = sum(path.stat().st_size for path in (scratch / 'media').rglob('*') if path.is_file())
         print(summary)
         print(f'seed: {args.watches:,} watches in {seconds:.1f} s ({args.watches / seconds:,.0f} watches/s)')
         print(f'database: {database.stat().st_size / 1e6:,.1f} MB; photos: {media / 1e6:,.1f} MB')
