@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     login_lockout_minutes: int = 15
     embedded_workers: int = 2
     queue_name: str = 'svcrm'
+    job_retention_days: int = 30
+    export_retention_hours: int = 24
+
+    @field_validator('job_retention_days', 'export_retention_hours')
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError('must be at least 1')
+        return value
 
     @field_validator('database_url')
     @classmethod

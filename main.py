@@ -11,6 +11,7 @@ import gc
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 
 from config import ROOT, ConfigError, Settings, get_settings
@@ -46,6 +47,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> None:
     health.check_redis(settings)
     import tasks
 
+    tasks.search.connect(settings)
+    tasks.jobs.connect(settings)
+    _broadcast_events()
     print(f'Worker on queue "{settings.queue_name}" with {args.workers} threads', flush=True)
     tasks.huey_app.run_worker(args.workers, periodic=not args.no_periodic)
 
@@ -64,13 +68,34 @@ def cmd_migrate(_args: argparse.Namespace, settings: Settings) -> None:
     print(f'Database is at the latest schema ({_where(settings)}).')
 
 
-def cmd_seed(args: argparse.Namespace, _settings: Settings) -> None:
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> None:
     """Load realistic demo data (watches, users of every role, batches, purchases, photos)."""
     from services import demo, health
 
     health.check_database()
     summary = demo.seed(watches=args.watches, seed=args.seed, progress=_progress_printer())
     print(summary)
+    if settings.meili_url:  # the SQL search indexes follow the rows by trigger; a separate server needs loading
+        _reindex()
+
+
+def cmd_reindex(_args: argparse.Namespace, _settings: Settings) -> None:
+    """Rebuild the search index from the database (after restoring a backup, or on moving to Meilisearch)."""
+    from services import health
+
+    health.check_database()
+    _reindex()
+
+
+def _reindex() -> None:
+    """The reindex job's own work, with its progress printed."""
+    from services import job_reindex, search
+
+    report = _progress_printer()
+    started = time.perf_counter()
+    print(f'Rebuilding the {search.backend().name} search index', flush=True)
+    _name, count = job_reindex.rebuild(lambda done, total: report('indexed', done, total))
+    print(f'Indexed {count:,} watches in {time.perf_counter() - started:.1f} s.', flush=True)
 
 
 def cmd_createadmin(args: argparse.Namespace, _settings: Settings) -> None:
@@ -119,9 +144,15 @@ def start_web(settings: Settings, *, host: str | None = None, port: int | None =
 
     import api
     import pages
+    import tasks
+    from components import live
 
     pages.register()
     api.register(app)
+    tasks.search.connect(settings)
+    tasks.jobs.connect(settings)
+    _broadcast_events()
+    live.start()
     # Everything loaded so far lives as long as the process: keep it out of the garbage collector's full
     # passes, which otherwise pause page builds for a quarter of a second.
     app.on_startup(gc.freeze)
@@ -140,6 +171,14 @@ def start_web(settings: Settings, *, host: str | None = None, port: int | None =
         show_welcome_message=False,
         session_middleware_kwargs={'same_site': 'lax', 'max_age': 12 * 3600},
     )
+
+
+def _broadcast_events() -> None:
+    """Put this process's committed changes on the bus, so the screens of every web process hear of them."""
+    from services import bus, notifications
+
+    bus.broadcast_watch_changes()
+    notifications.broadcast_notifications()
 
 
 def _embed_task_workers(app: object, settings: Settings) -> None:
@@ -174,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.set_defaults(run=cmd_worker)
 
     verbs.add_parser('migrate', help='bring the database schema up to date').set_defaults(run=cmd_migrate)
+    verbs.add_parser('reindex', help='rebuild the search index from the database').set_defaults(run=cmd_reindex)
 
     seed = verbs.add_parser('seed', help='load demo data')
     seed.add_argument('--watches', type=int, default=2000, help='how many watches (default 2000)')

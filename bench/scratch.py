@@ -1,4 +1,5 @@
-"""A throw-away embedded installation for a benchmark: its own var/ directory and a migrated SQLite file.
+"""A throw-away installation for a benchmark: a migrated SQLite file in its own var/ directory, or a migrated
+scratch database on a PostgreSQL server.
 
 The benchmarks run as scripts from the checkout (`.venv/bin/python bench/NAME.py`), so this module also puts
 the checkout on the import path before any project module is imported.
@@ -31,3 +32,35 @@ def scratch_sqlite() -> Iterator[Path]:
             yield Path(scratch)
         finally:
             get_engine().dispose()
+
+
+@contextmanager
+def scratch_postgres(server_url: str, name: str) -> Iterator[str]:
+    """A migrated database `name` on the server, made the process's database, and dropped afterwards.
+
+    Run it inside `scratch_sqlite()` or another scratch var/ directory: the settings still want one.
+    """
+    import sqlalchemy as sa
+
+    from config import get_settings
+    from db.engine import use_engine
+    from db.migrate import upgrade
+
+    base = sa.make_url('postgresql+psycopg://' + server_url.split('://', 1)[1])
+    admin = sa.create_engine(base.set(database='postgres'), isolation_level='AUTOCOMMIT')
+    drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    with admin.connect() as connection:
+        connection.exec_driver_sql(drop)
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = base.set(database=name).render_as_string(hide_password=False)
+    os.environ['SV_DATABASE_URL'] = url
+    get_settings.cache_clear()
+    use_engine(None)
+    upgrade(url)
+    try:
+        yield url
+    finally:
+        use_engine(None)
+        with admin.connect() as connection:
+            connection.exec_driver_sql(drop)
+        admin.dispose()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from nicegui import ui
 
 from components import theme
-from components.offload import call
-from services import watches
+from components.global_search import GlobalSearch
+from components.notification_bell import NotificationBell
 from services.permissions import Actor, Permission
 
 # Below this width the drawer leaves the page and opens over it from the menu button (Quasar's `lg`).
@@ -48,10 +48,11 @@ def app_shell(
         )
         with ui.link(target='/').classes('flex items-center gap-2 no-underline text-white no-wrap'):
             ui.image('/static/logo.svg').classes('w-8 h-8 shrink-0')
-            ui.label('SecondVintage').classes('text-lg font-semibold tracking-tight')
+            ui.label('SecondVintage').classes('text-lg font-semibold tracking-tight max-sm:hidden')  # room to search
         ui.space()
         if actor.can(Permission.INVENTORY_VIEW):
-            _search_box(actor)
+            GlobalSearch(actor)
+        NotificationBell(actor)
         _user_menu(actor, dark_mode, on_dark, on_logout)
     with ui.left_drawer().props(f'width=232 breakpoint={DRAWER_BREAKPOINT} bordered') as drawer:
         drawer.classes('bg-stone-50 dark:bg-stone-900 p-2 gap-1').mark('nav')
@@ -60,25 +61,6 @@ def app_shell(
             ui.label('SecondVintage').classes('text-base font-semibold tracking-tight')
         allowed = [item for item in nav if item.permission is None or actor.can(item.permission)]
         _nav_links(allowed, drawer)
-
-
-def _search_box(actor: Actor) -> None:
-    """SKU or text, then Enter: an exact SKU opens that watch at once (a USB scanner types the SKU and Enter),
-    anything else opens the inventory filtered by it."""
-    box = ui.input(placeholder='SKU or search').props('dense dark standout clearable autocomplete=off')
-    box.classes('w-36 sm:w-64').mark('global-search')
-    with box.add_slot('prepend'):
-        ui.icon('search').classes('text-stone-400')
-
-    async def go() -> None:
-        text = (box.value or '').strip()
-        if not text:
-            return
-        watch_id = await call(watches.find_by_sku, actor, text)
-        box.value = ''
-        ui.navigate.to(f'/watches/{watch_id}' if watch_id else f'/watches?{urlencode({"q": text})}')
-
-    box.on('keydown.enter', go)
 
 
 def _user_menu(

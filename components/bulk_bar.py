@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from nicegui import ui
 
 from components import format, theme
+from services.bulk import BulkResult
 
 
 class BulkBar:
@@ -38,8 +39,9 @@ class BulkBar:
         self.select_all.set_visibility(not all_matching and matching > selected)
 
 
-def report(verb: str, done: int, refused: Sequence[tuple[str, str]]) -> None:
+def report(verb: str, result: BulkResult) -> None:
     """Say how many watches a bulk action changed and, when some were refused, which ones and why."""
+    done, refused = len(result.done), result.refused
     if not refused:
         ui.notify(f'{format.count(done)} {_watches(done)} {verb}.', type='positive')
         return
@@ -50,10 +52,10 @@ def report(verb: str, done: int, refused: Sequence[tuple[str, str]]) -> None:
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-lg').mark('refusals'):
         ui.label(f'{format.count(len(refused))} {_watches(len(refused))} not {verb}').classes(theme.CARD_TITLE)
         with ui.column().classes('w-full gap-1 max-h-80 overflow-auto'):
-            for sku, reason in refused:
+            for refusal in refused:
                 with ui.row().classes('w-full gap-3 no-wrap text-sm'):
-                    ui.label(sku).classes('font-mono w-32 shrink-0')
-                    ui.label(reason).classes(theme.MUTED)
+                    ui.label(refusal.sku or f'Watch #{refusal.watch_id}').classes('font-mono w-32 shrink-0')
+                    ui.label(refusal.reason).classes(theme.MUTED)
         with ui.row().classes('w-full justify-end'):
             ui.button('Close', on_click=dialog.close).props('flat')
     dialog.open()

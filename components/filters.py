@@ -12,13 +12,23 @@ from typing import Any
 
 from nicegui import ui
 
-from components import theme
+from components import format, theme
+from services.search import FacetCount, Facets
+from services.search.base import FACET_CAP
 
 _PHOTOS = {'any': 'Any', 'yes': 'With photos', 'no': 'Without photos'}
 _TEXT_FIELDS = ('text', 'model', 'reference', 'created_from', 'created_to')
 _LIST_FIELDS = ('brands', 'condition_grades', 'location_ids', 'stage_ids')
 _ONE_FIELDS = ('batch_id', 'agent_id', 'seller_id')
 _NUMBER_FIELDS = ('price_min', 'price_max')
+# A search facet, the filter field a click on one of its chips narrows, its heading, and the type of its values.
+_FACETS: dict[str, tuple[str, str, type]] = {
+    'brand': ('brands', 'Brand', str),
+    'stage_id': ('stage_ids', 'Stage', int),
+    'location_id': ('location_ids', 'Location', int),
+    'condition_grade': ('condition_grades', 'Condition', str),
+}
+_CHIPS_PER_FACET = 6
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,7 @@ class WatchFilters:
 
     def _build(self, c: FilterChoices) -> None:
         """One field per filter, in the order a dealer narrows a list: what it is, where it is, what it costs."""
-        text = self._input('text', 'SKU, reference or brand', icon='search')
+        text = self._input('text', 'Search SKU, brand, model, reference', icon='search')
         text.props('autofocus=false')
         self._select('brands', 'Brand', c.brands, multiple=True, new_values=True)
         self._input('model', 'Model')
@@ -160,3 +170,52 @@ class WatchFilters:
     def _summarise(self) -> None:
         count = len(self.values())
         self.summary.text = f'{count} active' if count else 'None active'
+
+
+class FacetChips:
+    """While a text search is on: how many matches have each brand, stage, location and grade, most first.
+
+    A click on a chip narrows the list by that value (or, on one already chosen, widens it again): `on_pick` hears
+    the filter field and the value, as `WatchFilters.values()` holds them.
+    """
+
+    def __init__(self, on_pick: Callable[[str, Any], object]) -> None:
+        self.on_pick = on_pick
+        self.row = ui.row().classes('w-full items-center gap-x-6 gap-y-2').mark('facets')
+        self.row.set_visibility(False)
+
+    def show(self, facets: Facets, chosen: dict[str, Any]) -> None:
+        """Redraw the chips for these counts; no counts (no text, or nothing matched) hides the row."""
+        self.row.clear()
+        self.row.set_visibility(any(facets.groups.values()))
+        with self.row:
+            for facet, counts in facets.groups.items():
+                if counts and facet in _FACETS:
+                    self._group(facet, counts, chosen)
+            if facets.sampled:
+                ui.label(f'Counted over the first {format.count(FACET_CAP)} matches').classes(
+                    f'text-xs {theme.MUTED}'
+                ).mark('facets-sampled')
+
+    def _group(self, facet: str, counts: list[FacetCount], chosen: dict[str, Any]) -> None:
+        field, heading, kind = _FACETS[facet]
+        picked = {str(value) for value in chosen.get(field) or []}
+        with ui.row().classes('items-center gap-1 max-w-full').mark(f'facet-{facet}'):
+            ui.label(heading).classes(f'text-xs font-medium uppercase tracking-wide mr-1 {theme.MUTED}')
+            for count in counts[:_CHIPS_PER_FACET]:
+                chip = self._chip(
+                    count, on=count.value in picked, pick=lambda v=count.value: self.on_pick(field, kind(v))
+                )
+                chip.mark(f'facet-{facet}-{count.value}')
+
+    @staticmethod
+    def _chip(count: FacetCount, *, on: bool, pick: Callable[[], object]) -> ui.chip:
+        """The value and its count; a chosen one is ticked and tinted."""
+        chip = ui.chip(
+            icon='check' if on else None, color='amber-2' if on else None, text_color='stone-9' if on else None
+        )
+        chip.props('dense clickable').classes('text-sm m-0 shrink-0').on('click', pick)
+        with chip:
+            ui.label(count.label).classes('max-w-[12rem] truncate')
+            ui.label(format.count(count.count)).classes('ml-1.5 text-xs opacity-70')
+        return chip

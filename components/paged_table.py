@@ -32,6 +32,8 @@ class PagedTable:
         self.loader = loader
         self.on_loaded = on_loaded
         self.total = 0
+        self.asked: dict[str, Any] = {}  # the pagination of the latest load, which wins over any still running
+        self.loads = 0
         self.table = ui.table(
             columns=columns,
             rows=[],
@@ -52,17 +54,27 @@ class PagedTable:
         self.table.on_pagination_change(self._keep_total)
 
     async def load(self, pagination: dict | None = None) -> None:
-        """Fetch the page the browser asked for (or the current one) and echo the pagination back."""
-        wanted = {**self.table.pagination, **(pagination or {})}
+        """Fetch the page the browser asked for (or the current one) and echo the pagination back.
+
+        Loads may overlap (a click on the next page while a live update reloads this one): the one asked last
+        wins, and an older answer arriving after it is dropped.
+        """
+        wanted = {**self.table.pagination, **self.asked, **(pagination or {})}
+        self.asked = wanted
+        self.loads += 1
+        mine = self.loads
         per_page = int(wanted.get('rowsPerPage') or 25)
         offset = (int(wanted.get('page') or 1) - 1) * per_page
         self.table.props('loading')
         try:
-            self.total, rows = await self.loader(
-                offset, per_page, wanted.get('sortBy') or '', bool(wanted.get('descending'))
-            )
+            sort, descending = wanted.get('sortBy') or '', bool(wanted.get('descending'))
+            total, rows = await self.loader(offset, per_page, sort, descending)
         finally:
-            self.table.props(remove='loading')
+            if mine == self.loads:
+                self.table.props(remove='loading')
+        if mine != self.loads:
+            return
+        self.total = total
         self.table.rows = rows
         self.table.pagination = {**wanted, 'rowsNumber': self.total}
         if self.on_loaded:

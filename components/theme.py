@@ -28,6 +28,7 @@ _CSS = f"""
 body {{ font-feature-settings: "tnum"; }}
 .nicegui-content {{ padding: 0; }}
 body.body--dark {{ --q-primary: {PRIMARY_ON_DARK} !important; }}
+.q-uploader__subtitle {{ display: none; }}  /* files upload at once: the "0.0B / 0.00%" tally says nothing */
 """
 
 

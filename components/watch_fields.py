@@ -15,10 +15,11 @@ from typing import Any
 from nicegui import ui
 
 from components import theme
+from components.contact_picker import ContactPicker
 from components.grading import grade_pickers
 from components.offload import call
 from db.enums import Gender, Movement
-from services import accounts, money, places, reference, watches
+from services import accounts, contacts, money, places, reference, watches
 from services.permissions import Actor, Permission
 
 YEAR_RULE = f'Enter a year between 1800 and {date.today().year}.'
@@ -31,13 +32,15 @@ Validation = dict[str, Callable[[Any], bool]]
 
 @dataclass(frozen=True)
 class Choices:
-    """What the pickers offer: ids to names for locations, batches and people."""
+    """What the pickers offer: ids to names for locations, batches and people; the watch's supplier, if any, so
+    its picker (which asks the server for the rest as the user types) can name it before anything is typed."""
 
     brands: list[str]
     locations: dict[int, str]
     batches: dict[int, str]
     people: dict[int, str]
     currencies: list[str] = field(default_factory=lambda: sorted(money.CURRENCIES))
+    supplier: contacts.Choice | None = None
 
 
 def _amount(value: Any) -> bool:
@@ -187,6 +190,7 @@ class WatchFields:
             self._add('purchase_cost', _money_input('Cost', initial.get('purchase_cost')))
             self._add('purchase_currency', self._currency_input(initial.get('purchase_currency')))
             self._add('purchased_on', _date_input('Bought on', initial.get('purchased_on')))
+            self._add('supplier_id', ContactPicker(self.actor, 'Supplier', self.choices.supplier).select)
 
     def _pricing(self, initial: dict[str, Any]) -> None:
         with _section('Pricing', 'pricing'), _fields():
@@ -300,14 +304,17 @@ def _value(name: str, element: ui.element) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-async def load_choices(actor: Actor) -> Choices:
+async def load_choices(actor: Actor, supplier_id: int | None = None) -> Choices:
     """What the pickers offer this actor: reference brands, open locations, the latest batches, active staff."""
     locations = await call(places.list_locations, actor)
     batches = await call(places.list_batches, actor, 0, 100)
     people = await call(accounts.people, actor)
+    sees_supplier = supplier_id is not None and actor.can(Permission.COST_VIEW)
+    supplier = await call(contacts.choice, actor, supplier_id) if sees_supplier else None
     return Choices(
         brands=[brand.name for brand in reference.brands()],
         locations={location.id: location.name for location in locations},
         batches={batch.id: batch.batch_number for batch in batches.items},
         people={person.id: person.name for person in people},
+        supplier=supplier,
     )

@@ -7,7 +7,7 @@ from typing import Any
 from nicegui import ui
 
 from components import format
-from services import inventory
+from services import inventory, watch_order
 
 HEADINGS = {
     'primary_photo_id': '',
@@ -27,6 +27,9 @@ HEADINGS = {
     'agent': 'Agent',
 }
 _RIGHT = {'asking_price', 'purchase_cost_base', 'image_count', 'year'}
+# Long names wrap onto a second line instead of pushing the money columns out of a 1280 px screen.
+_WRAPPING = {'model', 'location', 'batch', 'agent'}
+_WRAP_STYLE = 'white-space: normal; min-width: 6rem; max-width: 11rem'
 _THUMB_SLOT = """<q-td :props="props" class="w-12">
   <img v-if="props.value" :src="'/media/photos/' + props.value + '/thumb'" alt=""
        class="w-10 h-10 object-cover rounded" loading="lazy"/>
@@ -49,8 +52,9 @@ def column_defs(names: list[str]) -> list[dict[str, Any]]:
             'name': name,
             'label': HEADINGS[name],
             'field': name,
-            'sortable': name in inventory.SORTS,
+            'sortable': name in watch_order.SORTS,
             'align': 'right' if name in _RIGHT else 'left',
+            **({'style': _WRAP_STYLE} if name in _WRAPPING else {}),
         }
         for name in names
     ]

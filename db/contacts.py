@@ -19,7 +19,7 @@ class Contact(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: ContactKind = Field(sa_type=enum_type(ContactKind))
     name: str = Field(max_length=160, index=True)
-    company: str | None = Field(default=None, max_length=160)
+    company: str | None = Field(default=None, max_length=160, index=True)
     email: str | None = Field(default=None, max_length=254, index=True)
     phone: str | None = Field(default=None, max_length=40)
     street: str | None = Field(default=None, max_length=200)

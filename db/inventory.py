@@ -1,4 +1,4 @@
-"""The catalogue: watches, their photos, and the counter that hands out SKUs."""
+"""The catalogue: watches, their photos (and those taken at intake before the watch exists), and the SKU counter."""
 
 from __future__ import annotations
 
@@ -32,6 +32,15 @@ class Watch(SQLModel, table=True):
         sa.Index('ix_watches_live_agent_stage_cost', 'agent_id', 'stage_id', 'purchase_cost_base', **_LIVE),
         # Sorting the inventory list by these columns reads the index in order (id breaks ties, as the list does).
         *(sa.Index(f'ix_watches_live_{column}_id', column, 'id', **_LIVE) for column in _SORTED),
+        # Sorting by stage or location reads one stage (location) after another, each in id order; the stage one
+        # also covers the stock counts and value per stage, so whichever SQLite picks for those reads no rows.
+        sa.Index('ix_watches_live_stage_id_cost', 'stage_id', 'id', 'purchase_cost_base', **_LIVE),
+        sa.Index('ix_watches_live_location_id_id', 'location_id', 'id', **_LIVE),
+        # The newest first among watches without photos or within a price range, from the index alone. SQLite
+        # keeps no statistics on values: without these it reads every watch when none lacks photos, and every
+        # row in the range to sort it by date.
+        sa.Index('ix_watches_live_image_count_created_at', 'image_count', 'created_at', 'id', **_LIVE),
+        sa.Index('ix_watches_live_asking_price_created_at', 'asking_price', 'created_at', 'id', **_LIVE),
         sa.Index('ix_watches_brand_created_at', 'brand', 'created_at'),
         sa.Index('ix_watches_location_id_created_at', 'location_id', 'created_at'),
         sa.Index('ix_watches_agent_id_created_at', 'agent_id', 'created_at'),
@@ -111,6 +120,32 @@ class WatchImage(SQLModel, table=True):
     original_name: str | None = Field(default=None, max_length=255)
     created_at: datetime = created_at_field()
     created_by_id: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+
+
+class PendingPhoto(SQLModel, table=True):
+    """A photo taken during an intake that is not saved yet: its file is already in the media store.
+
+    Keyed to the user and their intake draft (`draft_key`), so the photos come back with the draft after a
+    reload or a dropped connection; saving the watch turns them into `WatchImage` rows, a nightly task
+    removes those a day old.
+    """
+
+    __tablename__ = 'pending_photos'
+    __table_args__ = (
+        sa.UniqueConstraint('user_id', 'draft_key', 'checksum'),
+        sa.Index('ix_pending_photos_created_at', 'created_at'),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key='users.id', ondelete='CASCADE')
+    draft_key: str = Field(max_length=32)
+    checksum: str = Field(max_length=64, index=True)
+    content_type: str = Field(max_length=40)
+    width: int
+    height: int
+    size_bytes: int
+    original_name: str | None = Field(default=None, max_length=255)
+    created_at: datetime = created_at_field()
 
 
 class SkuCounter(SQLModel, table=True):

@@ -19,11 +19,13 @@ class Job(SQLModel, table=True):
     __table_args__ = (
         sa.Index('ix_jobs_created_by_id_created_at', 'created_by_id', 'created_at'),
         sa.Index('ix_jobs_status_created_at', 'status', 'created_at'),
+        sa.Index('ix_jobs_finished_at', 'finished_at'),
         sa.CheckConstraint('done >= 0 AND total >= 0', name='counts_not_negative'),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
+    title: str = Field(default='', max_length=200)
     status: JobStatus = Field(default=JobStatus.QUEUED, sa_type=enum_type(JobStatus))
     params: dict = Field(default_factory=dict, sa_type=JSONType)
     done: int = Field(default=0)
@@ -32,6 +34,10 @@ class Job(SQLModel, table=True):
     message: str | None = Field(default=None, max_length=500)
     errors: list = Field(default_factory=list, sa_type=JSONType)
     result: dict = Field(default_factory=dict, sa_type=JSONType)
+    keys: list | None = Field(default=None, sa_type=JSONType)  # the items planned at start, or a retry's failed ones
+    position: int = Field(default=0)  # how many of `keys` are done (or failed); a resume starts here
+    current: str | None = Field(default=None, max_length=200)
+    heartbeat_at: datetime | None = timestamp_field()
     cancel_requested: bool = Field(default=False)
     task_id: str | None = Field(default=None, max_length=64)
     created_by_id: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')

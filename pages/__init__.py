@@ -3,7 +3,7 @@
 from nicegui import app
 
 from config import ROOT
-from pages import auth, intake, login, media
+from pages import auth, intake, jobs, login, media
 from pages.shell import root
 
 __all__ = ['register', 'root']
@@ -15,4 +15,5 @@ def register() -> None:
     app.add_static_files('/static', ROOT / 'assets' / 'static')  # logo and favicon, public
     login.register()
     media.register()
+    jobs.register()
     intake.register()

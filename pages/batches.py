@@ -9,7 +9,7 @@ from typing import Any
 
 from nicegui import ui
 
-from components import format, theme, watch_table
+from components import bulk_bar, format, theme, watch_table
 from components.batch_form import STATUS_SLOT, create_batch_dialog, status_chip
 from components.dialogs import confirm
 from components.notices import empty_state
@@ -214,7 +214,7 @@ class BatchScreen:
         except ServiceError as error:
             ui.notify(str(error), type='negative')
             return
-        ui.notify(f'{len(result.done)} taken out of the batch.', type='positive')
+        bulk_bar.report('taken out of the batch', result)
         self.paged.table.selected = []
         await self._refresh()
 

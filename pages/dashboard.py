@@ -5,6 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from components import format, theme
+from components.live_screen import follow_watches
 from components.notices import empty_state
 from components.offload import call
 from components.tiles import stage_bars, stat_tile
@@ -19,23 +20,38 @@ async def view(actor: Actor) -> None:
             ui.label('Dashboard').classes(theme.TITLE)
             scope = 'all watches' if actor.sees_all_watches else 'the watches you sourced'
             ui.label(f'Stock and intake for {scope}').classes(theme.SUBTITLE)
-        with ui.row().classes('w-full gap-4'):
-            stat_tile('In stock', format.count(figures.in_stock), icon='inventory_2', mark='tile-in-stock')
-            if figures.stock_value is not None:
-                stat_tile(
-                    'Stock value at cost',
-                    format.money(figures.stock_value, figures.base_currency),
-                    icon='account_balance',
-                    mark='tile-stock-value',
-                )
-            stat_tile('Added this week', format.count(figures.added_this_week), icon='add_circle', mark='tile-week')
-        with ui.row().classes('w-full gap-4 items-stretch flex-wrap lg:flex-nowrap'):
-            with ui.card().classes(theme.CARD + ' lg:w-5/12').mark('per-stage'):
-                ui.label('Watches per stage').classes(theme.CARD_TITLE)
-                stage_bars([(s.key, s.name, s.colour, s.count) for s in figures.per_stage])
-            with ui.card().classes(theme.CARD + ' lg:w-7/12'):
-                ui.label('Latest watches').classes(theme.CARD_TITLE)
-                _latest_table(figures)
+        body = ui.column().classes('w-full gap-6 p-0')
+        with body:
+            _figures(figures)
+
+        async def reread() -> None:
+            """Any watch changed anywhere may move a figure: read them all again and redraw in place."""
+            fresh = await call(dashboard.figures, actor)
+            body.clear()
+            with body:
+                _figures(fresh)
+
+        follow_watches(reread, pause=1.0)  # the figures are the costliest read here: at most one a second
+
+
+def _figures(figures: dashboard.Figures) -> None:
+    with ui.row().classes('w-full gap-4'):
+        stat_tile('In stock', format.count(figures.in_stock), icon='inventory_2', mark='tile-in-stock')
+        if figures.stock_value is not None:
+            stat_tile(
+                'Stock value at cost',
+                format.money(figures.stock_value, figures.base_currency),
+                icon='account_balance',
+                mark='tile-stock-value',
+            )
+        stat_tile('Added this week', format.count(figures.added_this_week), icon='add_circle', mark='tile-week')
+    with ui.row().classes('w-full gap-4 items-stretch flex-wrap lg:flex-nowrap'):
+        with ui.card().classes(theme.CARD + ' lg:w-5/12').mark('per-stage'):
+            ui.label('Watches per stage').classes(theme.CARD_TITLE)
+            stage_bars([(s.key, s.name, s.colour, s.count) for s in figures.per_stage])
+        with ui.card().classes(theme.CARD + ' lg:w-7/12'):
+            ui.label('Latest watches').classes(theme.CARD_TITLE)
+            _latest_table(figures)
 
 
 def _latest_table(figures: dashboard.Figures) -> None:

@@ -2,15 +2,21 @@
 
 Built for a 10-inch tablet on shop Wi-Fi, in either orientation. The form is mirrored into `app.storage.tab`
 on every change, so a dropped connection or a reload brings the half-entered watch back; a save clears it.
-Photos stay in memory until Save (they are too large for the draft) and go in after the watch exists.
+Photos are too large for the draft: each is checked and kept on the server as it is taken (`intake_photos`),
+the draft holds only the key they are kept under, and Save attaches them to the new watch.
 """
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from collections import Counter
 from typing import Any
 
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
 from nicegui import Client, app, events, ui
+from starlette.responses import Response
 
 from components import theme
 from components.notices import refusal
@@ -19,13 +25,15 @@ from components.pickers import TOUCH, BigToggle, BrandPicker, choice_select, set
 from components.quick_grades import QuickGrades
 from db.enums import Movement
 from pages import auth
-from services import accounts, labels, photos, places, reference, watches
-from services.errors import ServiceError, ValidationFailed
+from services import accounts, intake_photos, labels, photos, places, reference, watches
+from services.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
+from services.intake_photos import PendingPhotoRead
 from services.permissions import Actor, Permission
 from services.photos import PhotoBatchResult
 from services.watches import WatchRead
 
 DRAFT_KEY = 'intake_draft'
+PHOTOS_KEY = 'photos_key'  # in the draft: the key its photos are kept under on the server
 LOCATION_KEY = 'intake_location_id'  # the agent's last used location, in their (server-side) user storage
 COMMON_BRANDS = 8
 CURRENCIES = ['EUR', 'CHF', 'USD', 'GBP', 'JPY', 'HKD']
@@ -43,6 +51,22 @@ _CSS = """
 
 def register() -> None:
     ui.page('/intake', title='Intake · SecondVintage', reconnect_timeout=30)(intake_page)
+    app.get(intake_photos.ROUTE, include_in_schema=False)(pending_thumbnail)
+
+
+async def pending_thumbnail(photo_id: int) -> Response:
+    """The small image of a photo in the user's own intake draft (404 for anyone else's)."""
+    user_id = auth.current_user_id()
+    actor = await run_in_threadpool(accounts.load_actor, user_id) if user_id else None
+    if actor is None:
+        return Response(status_code=401)
+    try:
+        path, etag = await run_in_threadpool(intake_photos.pending_thumbnail, actor, photo_id)
+    except (NotFound, PermissionDenied):
+        return Response(status_code=404)
+    return FileResponse(
+        path, media_type='image/jpeg', headers={'ETag': etag, 'Cache-Control': 'private, max-age=86400'}
+    )
 
 
 async def intake_page(client: Client) -> None:
@@ -63,7 +87,7 @@ async def intake_page(client: Client) -> None:
     limits = await call(photos.photo_limits)
     form = IntakeForm(actor, {location.id: location.name for location in locations}, limits.max_mb)
     await client.connected()
-    form.restore(app.storage.tab.get(DRAFT_KEY))
+    await form.restore(app.storage.tab.get(DRAFT_KEY))
 
 
 def _header(actor: Actor) -> None:
@@ -82,7 +106,9 @@ class IntakeForm:
     def __init__(self, actor: Actor, locations: dict[int, str], max_mb: int) -> None:
         self.actor = actor
         self.locations = locations
-        self.photos: list[tuple[str, bytes]] = []
+        self.photos_key = secrets.token_hex(16)
+        self.photos: list[PendingPhotoRead] = []
+        self.photo_lock = asyncio.Lock()  # a multi-file upload arrives as parallel requests: one at a time here
         self.restored = False
         self.inputs: dict[str, Any] = {}
         with ui.column().classes('intake w-full max-w-3xl mx-auto p-3 sm:p-4 gap-4 pb-36'):
@@ -187,8 +213,12 @@ class IntakeForm:
                     ui.button(label, icon=icon, on_click=lambda key=key: uploads[key].run_method('pickFiles')).props(
                         'outline'
                     ).classes(f'{TOUCH} flex-1')
-            ui.label(f'Up to {max_mb} MB each; they are added once the watch is saved.').classes(theme.SUBTITLE)
-            self.photo_list = ui.column().classes('w-full gap-1').mark('photo-list')
+            ui.label(f'Up to {max_mb} MB each; kept with this draft and added when the watch is saved.').classes(
+                theme.SUBTITLE
+            )
+            self.photo_list = (
+                ui.element('div').classes('w-full grid grid-cols-3 sm:grid-cols-4 gap-2').mark('photo-list')
+            )
 
     def _uploader(self, max_mb: int, props: str) -> ui.upload:
         """Hidden: the big buttons above open its file chooser (or the tablet's camera)."""
@@ -234,13 +264,16 @@ class IntakeForm:
             values['purchase_currency'] = None
         return values
 
-    def restore(self, draft: dict[str, Any] | None) -> None:
+    async def restore(self, draft: dict[str, Any] | None) -> None:
         """Bring back a draft kept in this tab (after a reload or a reconnect), else start from the defaults."""
         self.restored = True
         self.save_button.enable()
         if not draft:
             return
         self._fill(draft)
+        if draft.get(PHOTOS_KEY):
+            self.photos_key = draft[PHOTOS_KEY]
+            await self._load_photos()
         ui.notify('Your unsaved intake was restored.', type='info', position='top')
 
     def _fill(self, draft: dict[str, Any]) -> None:
@@ -259,7 +292,11 @@ class IntakeForm:
     def _changed(self) -> None:
         """Mirror the form into this tab's storage (only once connected: that is where the tab storage lives)."""
         if self.restored:
-            app.storage.tab[DRAFT_KEY] = {**self.values(), 'purchase_currency': self.inputs['purchase_currency'].value}
+            app.storage.tab[DRAFT_KEY] = {
+                **self.values(),
+                'purchase_currency': self.inputs['purchase_currency'].value,
+                PHOTOS_KEY: self.photos_key,
+            }
 
     def _apply_defaults(self) -> None:
         self.inputs['purchase_currency'].value = 'EUR'
@@ -314,42 +351,68 @@ class IntakeForm:
         self.seen.set_visibility(bool(earlier))
 
     async def _received(self, event: events.UploadEventArguments) -> None:
-        self.photos.append((event.file.name, await event.file.read()))
+        """Each photo goes to the server as it is taken, so a reload or a dropped connection cannot lose it."""
+        files = [(event.file.name, await event.file.read())]
+        try:
+            async with self.photo_lock:
+                result = await call(intake_photos.add_pending_photos, self.actor, self.photos_key, files)
+        except ServiceError as error:
+            ui.notify(str(error), type='negative', position='top')
+            return
+        for refused in result.refused:
+            ui.notify(f'{refused.name}: {refused.message}', type='warning', position='top', multi_line=True)
+        self._changed()
+        await self._load_photos()
+
+    async def _load_photos(self) -> None:
+        self.photos = await call(intake_photos.list_pending_photos, self.actor, self.photos_key)
         self._show_photos()
 
     def _show_photos(self) -> None:
         self.photo_list.clear()
         with self.photo_list:
-            for index, (name, data) in enumerate(self.photos):
-                with ui.row().classes('w-full items-center gap-2 no-wrap border-b border-stone-200'):
-                    ui.icon('image').classes('text-xl text-stone-500')
-                    ui.label(name).classes('flex-1 truncate text-base')
-                    ui.label(f'{len(data) / 1024:,.0f} KB').classes(theme.SUBTITLE)
-                    ui.button(icon='close', on_click=lambda index=index: self._drop_photo(index)).props(
-                        'flat round size=lg aria-label="Remove photo"'
+            for photo in self.photos:
+                with ui.element('div').classes('relative aspect-square').mark(f'pending-photo-{photo.id}'):
+                    image = ui.image(photo.thumb_url).classes('w-full h-full rounded').props('fit=cover')
+                    image.props['alt'] = photo.original_name or 'photo'
+                    ui.button(icon='close', on_click=lambda photo=photo: self._drop_photo(photo)).props(
+                        'round size=md color=white text-color=black aria-label="Remove photo"'
+                    ).classes('absolute top-1 right-1')
+                    ui.label(photo.original_name or '').classes(
+                        'absolute bottom-0 inset-x-0 px-1 text-xs truncate bg-black/50 text-white rounded-b'
                     )
 
-    def _drop_photo(self, index: int) -> None:
-        del self.photos[index]
+    async def _drop_photo(self, photo: PendingPhotoRead) -> None:
+        try:
+            self.photos = await call(intake_photos.remove_pending_photo, self.actor, self.photos_key, photo.id)
+        except ServiceError as error:
+            ui.notify(str(error), type='negative', position='top')
+            await self._load_photos()
+            return
         self._show_photos()
 
     # --- saving ------------------------------------------------------------------------------------------------
 
     async def save(self) -> None:
-        """Create the watch, then add the photos; field errors appear next to their fields."""
+        """Create the watch, then add the photos; field errors appear next to their fields.
+
+        Once the watch exists the intake is done, whatever becomes of its photos: saving again would take it
+        in twice.
+        """
         self._show_errors(None)
         self.save_button.props('loading')
         try:
             watch = await call(watches.create_watch, self.actor, watches.parse_watch(self.values()))
-            outcome = await call(photos.add_photos, self.actor, watch.id, self.photos) if self.photos else None
-        except ValidationFailed as refusal_:
-            self._show_errors(refusal_)
-            return
         except ServiceError as refusal_:
             self._show_errors(refusal_)
             return
         finally:
             self.save_button.props(remove='loading')
+        try:
+            outcome = await call(intake_photos.attach_pending_photos, self.actor, self.photos_key, watch.id)
+        except ServiceError as error:
+            outcome = None
+            ui.notify(f'{watch.sku} is saved, but its photos were not added: {error}', type='negative', multi_line=True)
         app.storage.user[LOCATION_KEY] = self.inputs['location_id'].value
         app.storage.tab.pop(DRAFT_KEY, None)
         self._show_success(watch, outcome)
@@ -399,7 +462,8 @@ class IntakeForm:
         self.restored = False  # clearing must not write a half-empty draft on every field
         self._fill(dict.fromkeys(self.inputs) | {'box': False, 'papers': False, 'condition': {}})
         self._apply_defaults()
-        self.photos.clear()
+        self.photos_key = secrets.token_hex(16)
+        self.photos = []
         self._show_photos()
         for upload in self.uploads:
             upload.reset()

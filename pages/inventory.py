@@ -6,27 +6,32 @@ Filters, sort and page live in `app.storage.user['inventory']`, so coming back f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 from nicegui import app, ui
 
-from components import bulk_bar, downloads, field_errors, format, theme, watch_table
+from components import bulk_bar, field_errors, format, theme, watch_table
 from components.batch_form import create_batch_dialog
 from components.dialogs import confirm
-from components.filters import FilterChoices, WatchFilters
+from components.filters import FacetChips, FilterChoices, WatchFilters
+from components.job_panel import start_with_panel
+from components.live_screen import follow_watches
 from components.offload import call
 from components.paged_table import PagedTable
 from config import get_settings
 from db.enums import Role
-from services import accounts, grading, inventory, labels, places, reference, spreadsheets, workflow
+from services import accounts, grading, inventory, places, reference, search, workflow
+from services.bulk import BulkResult
 from services.errors import ServiceError
 from services.permissions import Actor, Permission
+from services.search.base import RELEVANCE
 
 STATE_KEY = 'inventory'
-LABEL_FORMATS = {
-    'brother': ('Brother 62 × 29 mm (PDF)', labels.brother_pdf, 'labels-brother.pdf'),
-    'a4': ('A4 sheet, 3 × 8 (PDF)', labels.a4_sheet_pdf, 'labels-a4.pdf'),
-    'zpl': ('Zebra (ZPL)', labels.zpl, 'labels.zpl'),
+LABEL_FORMATS = {  # the layouts of the 'labels' job
+    'brother': 'Brother 62 × 29 mm (PDF)',
+    'a4': 'A4 sheet, 3 × 8 (PDF)',
+    'zpl': 'Zebra (ZPL)',
 }
 
 
@@ -72,6 +77,7 @@ class InventoryList:
         self.matching = 0
         self.matching_text = '0'
         self.currency = get_settings().base_currency
+        self.facets_asked = 0  # bumped per request for facet counts; an answer behind it is stale
 
     async def build(self, choices: FilterChoices, shown: list[str]) -> None:
         with ui.row().classes('w-full items-end justify-between gap-3'):
@@ -82,8 +88,9 @@ class InventoryList:
                 self.presets_button = ui.button('Presets', icon='bookmarks').props('flat').mark('presets')
                 await self._fill_presets()
                 ui.button('Columns', icon='view_column', on_click=self._choose_columns).props('flat').mark('columns')
-                if self.actor.can(Permission.INVENTORY_IMPORT):
+                if self.actor.can(Permission.INVENTORY_EXPORT):
                     self._export_menu('Export', whole=True)
+                if self.actor.can(Permission.INVENTORY_IMPORT):
                     ui.button('Import', icon='upload_file', on_click=lambda: ui.navigate.to('/watches/import')).props(
                         'flat'
                     ).mark('import')
@@ -92,6 +99,7 @@ class InventoryList:
                         'unelevated'
                     ).mark('new-watch')
         self.panel = WatchFilters(choices, self.filters, self._filters_changed)
+        self.facets = FacetChips(self._narrow)
         self.bar = bulk_bar.BulkBar(self._select_all, self._clear_selection)
         with self.bar.actions:
             self._bulk_actions(choices)
@@ -110,7 +118,8 @@ class InventoryList:
         self.table.props('dense')
         watch_table.decorate(self.table)
         self.table.on_select(self._selection_changed)
-        await self.paged.load()
+        follow_watches(self._follow_changes)
+        await asyncio.gather(self.paged.load(), self._count_facets())
 
     # --- loading ---------------------------------------------------------------------------------------------
 
@@ -131,6 +140,12 @@ class InventoryList:
         self._update_bar()
         return page.total, [watch_table.row(item, self.currency) for item in page.items]
 
+    async def _follow_changes(self) -> None:
+        """Someone changed watches: reload the page in view as it stands (page, sort, filters and ticks all stay)."""
+        await asyncio.gather(self.paged.load(), self._count_facets())
+        fresh = {row['id']: row for row in self.table.rows}
+        self.table.selected = [fresh.get(row['id'], row) for row in self.table.selected]
+
     def _loaded(self, pagination: dict) -> None:
         _remember(
             filters=self.filters,
@@ -141,9 +156,31 @@ class InventoryList:
         )
 
     async def _filters_changed(self) -> None:
+        had_text = bool(self.filters.get('text'))
         self.filters = self.panel.values()
         self._clear_selection()
-        await self.paged.first_page()
+        sort = _sort_for_text(had_text, bool(self.filters.get('text')), self.paged.table.pagination.get('sortBy'))
+        first_page = {'page': 1, **({'sortBy': sort, 'descending': True} if sort else {})}
+        await asyncio.gather(self.paged.load(first_page), self._count_facets())
+
+    async def _count_facets(self) -> None:
+        """The facet chips for the current filters while there is search text; none without it."""
+        self.facets_asked += 1
+        mine = self.facets_asked
+        counts = search.Facets(groups={})
+        if self.filters.get('text'):
+            with contextlib.suppress(ServiceError):  # the table's own load shows the sentence
+                counts = await call(search.facet_counts, self.actor, self.filters)
+        if mine == self.facets_asked:
+            self.facets.show(counts, self.filters)
+
+    async def _narrow(self, field: str, value: Any) -> None:
+        """A facet chip: add its value to that filter, or take it out again if it was chosen already."""
+        values = self.panel.values()
+        chosen = list(values.get(field) or [])
+        chosen = [v for v in chosen if v != value] if value in chosen else [*chosen, value]
+        self.panel.set_values({**values, field: chosen})
+        await self._filters_changed()
 
     # --- selection -------------------------------------------------------------------------------------------
 
@@ -172,10 +209,6 @@ class InventoryList:
             return await call(inventory.ids_for, self.actor, self.filters)
         return [row['id'] for row in self.table.selected]
 
-    def _sku(self, watch_id: int) -> str:
-        known = {row['id']: row['sku'] for row in [*self.table.selected, *self.table.rows]}
-        return known.get(watch_id, f'Watch #{watch_id}')
-
     async def _after_bulk(self) -> None:
         self._clear_selection()
         await self.paged.load()
@@ -197,9 +230,9 @@ class InventoryList:
             )
         if can(Permission.LABELS_PRINT):
             with ui.button('Labels', icon='qr_code_2').props('flat dense').mark('bulk-labels'), ui.menu():
-                for key, (title, *_) in LABEL_FORMATS.items():
+                for key, title in LABEL_FORMATS.items():
                     ui.menu_item(title, on_click=lambda k=key: self._print(k)).mark(f'labels-{key}')
-        if can(Permission.INVENTORY_IMPORT):
+        if can(Permission.INVENTORY_EXPORT):
             self._export_menu('Export', whole=False)
 
     async def _move_stage(self, stage_id: int) -> None:
@@ -208,12 +241,10 @@ class InventoryList:
         except ServiceError as error:
             ui.notify(str(error), type='negative')
             return
-        refused = [(r.sku or f'Watch #{r.watch_id}', r.reason) for r in result.refused]
-        bulk_bar.report('moved', result.moved, refused)
-        await self._after_bulk()
+        await self._report('moved', result)
 
-    async def _report_places(self, verb: str, result: inventory.BulkResult) -> None:
-        bulk_bar.report(verb, len(result.done), [(self._sku(i), reason) for i, reason in result.refused.items()])
+    async def _report(self, verb: str, result: BulkResult) -> None:
+        bulk_bar.report(verb, result)
         await self._after_bulk()
 
     async def _assign_batch(self) -> None:
@@ -241,7 +272,7 @@ class InventoryList:
                 except ServiceError as error:
                     ui.notify(str(error), type='negative')
                     return
-                await self._report_places('put into the batch', result)
+                await self._report('put into the batch', result)
 
             async def new_batch() -> None:
                 dialog.close()
@@ -270,21 +301,16 @@ class InventoryList:
                 except ServiceError as error:
                     ui.notify(str(error), type='negative')
                     return
-                await self._report_places('moved', result)
+                await self._report('moved', result)
 
             with ui.row().classes('w-full justify-end gap-2'):
                 ui.button('Cancel', on_click=dialog.close).props('flat')
                 ui.button('Move', on_click=move).mark('move-confirm')
         dialog.open()
 
-    async def _print(self, key: str) -> None:
-        _, make, filename = LABEL_FORMATS[key]
-        try:
-            data = await call(make, self.actor, await self._chosen_ids())
-        except ServiceError as error:
-            ui.notify(str(error), type='negative')
-            return
-        downloads.send(filename, data)
+    async def _print(self, layout: str) -> None:
+        """A label run is a job: the panel shows it sheet by sheet and downloads the file when it is done."""
+        await start_with_panel(self.actor, 'labels', {'layout': layout, 'ids': await self._chosen_ids()})
 
     def _export_menu(self, label: str, *, whole: bool) -> None:
         """CSV or XLSX, of the selection (in the bulk bar) or of everything the filter matches (in the header)."""
@@ -297,13 +323,9 @@ class InventoryList:
                 ).mark(f'{mark}-{fmt}')
 
     async def _export(self, fmt: str, *, whole: bool) -> None:
-        try:
-            ids = None if whole or self.all_matching else await self._chosen_ids()
-            filename, data = await call(spreadsheets.export_watches, self.actor, ids=ids, filters=self.filters, fmt=fmt)
-        except ServiceError as error:
-            ui.notify(str(error), type='negative')
-            return
-        downloads.send(filename, data)
+        """An export is a job (thousands of rows take a while): the panel follows it and downloads the file."""
+        ids = None if whole or self.all_matching else await self._chosen_ids()
+        await start_with_panel(self.actor, 'export', {'fmt': fmt, 'ids': ids, 'filters': self.filters})
 
     # --- presets and columns ---------------------------------------------------------------------------------
 
@@ -391,11 +413,23 @@ class InventoryList:
         dialog.open()
 
 
+def _sort_for_text(had_text: bool, has_text: bool, current: str | None) -> str | None:
+    """The sort to switch to (descending) as a search starts or ends, if any: best match first, and the newest
+    first again when the text goes, as relevance means nothing without it."""
+    if has_text and not had_text:
+        return RELEVANCE
+    if not has_text and current == RELEVANCE:
+        return 'created_at'
+    return None
+
+
 async def view(actor: Actor, q: str = '') -> None:
     """`q` comes from the header's search box: it replaces the remembered filter with that text."""
     state = _state()
     if q:
         state = {**state, 'filters': {'text': q}, 'page': 1}
+        if sort := _sort_for_text(False, True, state.get('sort')):
+            state.update(sort=sort, descending=True)
     with ui.column().classes(theme.PAGE + ' gap-4').mark('inventory'):
         loading = ui.spinner(size='lg').classes('self-center')
         choices = await load_choices(actor)

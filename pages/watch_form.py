@@ -5,6 +5,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from components import theme
+from components.live_screen import follow_watches
 from components.offload import call
 from components.watch_fields import WatchFields, load_choices
 from components.watch_lookup import load_watch
@@ -23,7 +24,7 @@ async def edit_view(actor: Actor, watch_id: str) -> None:
     watch = await load_watch(actor, watch_id)
     if watch is None:
         return
-    choices = await load_choices(actor)
+    choices = await load_choices(actor, watch.supplier_id)
     with _page(f'Edit {watch.sku}', f'{watch.brand} {watch.model}'):
         _form(actor, WatchFields(actor, choices, watch), watch)
 
@@ -41,13 +42,16 @@ def _form(actor: Actor, fields: WatchFields, watch: watches.WatchRead | None) ->
     problem = ui.label().classes(theme.PROBLEM).mark('form-problem')
     problem.visible = False
     conflict, conflict_message = _conflict_banner()
+    saving = False
 
     async def save() -> None:
+        nonlocal saving
         problem.visible = conflict.visible = False
         fields.clear_problems()
         if not fields.validate():
             _show(problem, 'Please correct the marked fields.')
             return
+        saving, saved = True, None
         try:
             saved = await _save(actor, fields, watch)
         except ValidationFailed as refusal:
@@ -61,9 +65,21 @@ def _form(actor: Actor, fields: WatchFields, watch: watches.WatchRead | None) ->
         except ServiceError as refusal:
             _show(problem, str(refusal))
             return
+        finally:
+            saving = saved is not None  # after a save the page is left: its own change must not raise the alarm
         ui.notify(f'{saved.sku} saved.', type='positive')
         ui.navigate.to(f'/watches/{saved.id}')
 
+    async def changed_elsewhere() -> None:
+        """Someone else saved this watch meanwhile: say so now, not only when the save is refused; keep the input."""
+        if not saving:
+            conflict_message.text = (
+                'Someone else just changed this watch. Your input is kept; saving it would be refused.'
+            )
+            conflict.visible = True
+
+    if watch:
+        follow_watches(changed_elsewhere, shows=lambda ids: watch.id in ids)
     back = f'/watches/{watch.id}' if watch else '/watches'
     with ui.row().classes('w-full justify-end gap-2 sticky bottom-0 py-3 z-10 bg-white dark:bg-stone-950'):
         ui.button('Cancel', on_click=lambda: ui.navigate.to(back)).props('flat').mark('cancel')

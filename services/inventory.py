@@ -1,21 +1,22 @@
 """The inventory list: one filtered, sorted, server-paged query that stays fast at hundreds of thousands of watches.
 
 Every query goes through `services.scope.scoped`, so an agent's pages, totals and id selections only ever hold
-their own watches. A page selects only the columns the table shows and then looks up the labels (stage,
-location, batch, people, primary photo) for its own rows, so no join ever runs over the whole table. Totals are
-exact up to `COUNT_CAP` and flagged beyond it: counting 100,000 matches costs more than the page itself.
+their own watches. A page first finds its ids (from an index alone where one holds the filter and the sort key),
+then reads only the columns the table shows and looks up the labels (stage, location, batch, people, primary
+photo) for its own rows, so no join ever runs over the whole table. Totals are exact up to `COUNT_CAP` and
+flagged beyond it: counting 100,000 matches costs more than the page itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, func, select
 
 from db.accounts import User
@@ -23,85 +24,20 @@ from db.engine import session_scope
 from db.inventory import Watch, WatchImage
 from db.places import Batch, Location
 from db.workflow import Stage
-from services import audit, grading, reference
+from services import audit, search
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.paging import Page, clamp
 from services.permissions import Actor, Permission, require
 from services.scope import scoped
+from services.search.base import RELEVANCE, SearchRequest
+from services.validation import validated
+from services.watch_filter import WatchFilter, conditions
+from services.watch_order import LABEL_SORTS, ranked, sort_order
 
 COUNT_CAP = 1_000
 MAX_IDS = 100_000
 MAX_PRESETS = 50
-# Sorts after every character, so [p, p + TOP) holds exactly the strings that start with p (byte or code point
-# order: SQLite's BINARY collation, PostgreSQL's C and C.UTF-8), and a B-tree index serves the range.
-TOP = '\U0010ffff'
 NOT_YOURS = 'No such watch, or it is not one of yours.'
-
-M = TypeVar('M', bound=BaseModel)
-
-
-def validated(model: type[M], data: M | dict[str, Any]) -> M:
-    """The input as `model`, with pydantic's complaints turned into one refusal a user can read."""
-    if isinstance(data, model):
-        return data
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        fields = {
-            '.'.join(map(str, item['loc'])) or 'input': item['msg'].removeprefix('Value error, ')
-            for item in error.errors()
-        }
-        name, message = next(iter(fields.items()))
-        raise ValidationFailed(f'The {name.replace("_", " ")}: {message}.', fields) from None
-
-
-class BulkResult(BaseModel):
-    """What a bulk action did: the watches it changed and, for each one it left alone, why."""
-
-    done: list[int] = Field(default_factory=list)
-    refused: dict[int, str] = Field(default_factory=dict)
-
-
-class WatchFilter(BaseModel):
-    """What the list is narrowed by; the fields combine with AND, the values within a list with OR."""
-
-    model_config = ConfigDict(extra='forbid', str_strip_whitespace=True)
-
-    text: str | None = Field(default=None, max_length=100)
-    brands: list[str] = Field(default_factory=list, max_length=100)
-    model: str | None = Field(default=None, max_length=120)
-    reference: str | None = Field(default=None, max_length=60)
-    condition_grades: list[str] = Field(default_factory=list)
-    location_ids: list[int] = Field(default_factory=list, max_length=500)
-    stage_ids: list[int] = Field(default_factory=list, max_length=100)
-    batch_id: int | None = None
-    agent_id: int | None = None
-    seller_id: int | None = None
-    price_min: Decimal | None = Field(default=None, ge=0, decimal_places=2)
-    price_max: Decimal | None = Field(default=None, ge=0, decimal_places=2)
-    created_from: date | None = None
-    created_to: date | None = None
-    has_photos: bool | None = None
-
-    @field_validator('text', 'model', 'reference')
-    @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
-        return value or None
-
-    @field_validator('condition_grades')
-    @classmethod
-    def _grades(cls, value: list[str]) -> list[str]:
-        if unknown := [grade for grade in value if grade not in grading.GRADES]:
-            raise ValueError(f'unknown grade {unknown[0]!r}; the grades are {", ".join(grading.GRADES)}')
-        return value
-
-    @model_validator(mode='after')
-    def _ranges(self) -> WatchFilter:
-        if self.price_min is not None and self.price_max is not None and self.price_min > self.price_max:
-            raise ValueError('the lowest price is above the highest')
-        if self.created_from and self.created_to and self.created_from > self.created_to:
-            raise ValueError('the first date is after the last')
-        return self
 
 
 class WatchRow(BaseModel):
@@ -152,10 +88,6 @@ COLUMNS = ('primary_photo_id', 'sku', 'brand', 'model', 'reference', 'year', 'st
 DEFAULT_COLUMNS = ('primary_photo_id', 'sku', 'brand', 'model', 'reference', 'stage', 'location',
                    'condition_grade', 'asking_price', 'purchase_cost_base')  # fmt: skip
 COST_COLUMNS = frozenset({'purchase_cost_base'})
-_SORT_COLUMNS = {column.key: column for column in (Watch.sku, Watch.brand, Watch.model, Watch.reference,
-                 Watch.year, Watch.condition_grade, Watch.asking_price, Watch.purchase_cost_base, Watch.created_at,
-                 Watch.image_count)}  # fmt: skip
-SORTS = (*_SORT_COLUMNS, 'stage', 'location')
 
 
 # --- the list ----------------------------------------------------------------------------------------------------
@@ -183,7 +115,7 @@ def count_watches(actor: Actor, filters: WatchFilter | dict[str, Any] | None = N
     require(actor, Permission.INVENTORY_VIEW)
     wanted = validated(WatchFilter, filters or {})
     with session_scope() as session:
-        query = scoped(select(func.count()).select_from(Watch), actor).where(*conditions(wanted))
+        query = scoped(select(func.count()).select_from(Watch), actor).where(*search.where(session, actor, wanted))
         return session.exec(query).one()
 
 
@@ -198,19 +130,38 @@ def ids_for(actor: Actor, filters: WatchFilter | dict[str, Any] | None = None, *
 def page(
     session: Session, actor: Actor, filters: WatchFilter, *, offset: int, limit: int, sort: str, descending: bool
 ) -> WatchPage:
-    """The list query itself, for services that show a list of watches inside their own unit of work."""
+    """The list query itself, for services that show a list of watches inside their own unit of work.
+
+    With search text the search backend finds and orders the matches (by relevance, or by `sort`).
+    """
+    if filters.text:
+        return _searched(session, actor, filters, offset=offset, limit=limit, sort=sort, descending=descending)
+    if sort == RELEVANCE:
+        sort, descending = 'created_at', True
     where = conditions(filters)
-    order = _order(session, actor, sort, descending)
-    query = scoped(select(*ROW_COLUMNS), actor).where(*where).order_by(*order).offset(offset).limit(limit)
-    rows = session.execute(query).all()
+    matches = scoped(select(Watch.id), actor).where(*where)
+    rows = _rows(session, actor, _page_ids(session, actor, matches, sort, descending, offset=offset, limit=limit))
     total, capped = _total(session, actor, where, offset=offset, limit=limit, found=len(rows))
+    return _labelled_page(session, actor, rows, total, capped)
+
+
+def _searched(
+    session: Session, actor: Actor, filters: WatchFilter, *, offset: int, limit: int, sort: str, descending: bool
+) -> WatchPage:
+    """The backend's page of ids, hydrated from the database in the backend's order (so rows are the truth)."""
+    request = SearchRequest(filters.text or '', filters, sort, descending, offset, limit)
+    found = search.backend().search(session, actor, request)
+    return _labelled_page(session, actor, _rows(session, actor, found.ids), found.total, found.capped)
+
+
+def _labelled_page(session: Session, actor: Actor, rows: Sequence[Any], total: int, capped: bool) -> WatchPage:
     labels = Labels.load(session, rows)
     sees_cost = actor.can(Permission.COST_VIEW)
     return WatchPage(total=total, total_capped=capped, items=[labels.row(row, sees_cost) for row in rows])
 
 
 def matching_ids(session: Session, actor: Actor, filters: WatchFilter, limit: int = MAX_IDS) -> list[int]:
-    query = scoped(select(Watch.id), actor).where(*conditions(filters)).order_by(Watch.id)
+    query = scoped(select(Watch.id), actor).where(*search.where(session, actor, filters)).order_by(Watch.id)
     return list(session.exec(query.limit(max(0, min(limit, MAX_IDS)))).all())
 
 
@@ -226,89 +177,43 @@ def _total(
     return min(count, cap), count > cap
 
 
-def conditions(filters: WatchFilter) -> list[sa.ColumnElement[bool]]:
-    """The filter as WHERE terms, each one a B-tree can serve (except the model substring)."""
-    f = filters
-    found: list[sa.ColumnElement[bool]] = []
-    for column, value in ((Watch.batch_id, f.batch_id), (Watch.agent_id, f.agent_id), (Watch.seller_id, f.seller_id)):
-        if value is not None:
-            found.append(column == value)
-    for column, values in (
-        (Watch.brand, f.brands),
-        (Watch.condition_grade, f.condition_grades),
-        (Watch.location_id, f.location_ids),
-        (Watch.stage_id, f.stage_ids),
-    ):
-        if values:
-            found.append(column.in_(values))
-    if f.text:
-        found.append(_text(f.text))
-    if f.model:
-        found.append(Watch.model.ilike(f'%{_escape_like(f.model)}%', escape='\\'))
-    if f.reference and (norm := reference.normalise_reference(f.reference)):
-        found.append(starts_with(Watch.reference_norm, norm))
-    if f.price_min is not None:
-        found.append(Watch.asking_price >= f.price_min)
-    if f.price_max is not None:
-        found.append(Watch.asking_price <= f.price_max)
-    if f.created_from:
-        found.append(Watch.created_at >= _midnight(f.created_from))
-    if f.created_to:
-        found.append(Watch.created_at < _midnight(f.created_to + timedelta(days=1)))
-    if f.has_photos is not None:
-        found.append(Watch.image_count > 0 if f.has_photos else Watch.image_count == 0)
-    return found
+def _page_ids(
+    session: Session, actor: Actor, matches: sa.Select, sort: str, descending: bool, *, offset: int, limit: int
+) -> list[int]:
+    """The ids of one page, found before any row is read, so an index that holds the filter and the sort key
+    answers on its own; a label sort goes label by label instead of ranking every match."""
+    if sort in LABEL_SORTS:
+        return _walk(session, matches, sort, descending, offset=offset, limit=limit)
+    query = matches.order_by(*sort_order(session, actor, sort, descending)).offset(offset).limit(limit)
+    return list(session.exec(query).all())
 
 
-def starts_with(column: Any, prefix: str) -> sa.ColumnElement[bool]:
-    """A prefix match as a range, which (unlike LIKE on SQLite) an ordinary index serves on both databases."""
-    return sa.and_(column >= prefix, column < prefix + TOP)
+def _walk(session: Session, matches: sa.Select, sort: str, descending: bool, *, offset: int, limit: int) -> list[int]:
+    """A page in label order (as `services.watch_order.label_rank` ranks them) read from the (label, id) index:
+    the matches of each label in id order, label after label until the page is full. Labels wholly before the
+    page are only counted, and no further than the offset, so the first pages read about as many entries as
+    they show."""
+    column, keys = ranked(session, sort)
+    by_id = Watch.id.desc() if descending else Watch.id.asc()
+    ids: list[int] = []
+    for key in reversed(keys) if descending else keys:
+        group = matches.where(column.is_(None) if key is None else column == key)
+        found = session.exec(group.order_by(by_id).offset(offset).limit(limit - len(ids))).all()
+        if not found and offset:
+            offset -= session.exec(select(func.count()).select_from(group.limit(offset).subquery())).one()
+        else:
+            offset = 0
+        ids += found
+        if len(ids) >= limit:
+            break
+    return ids
 
 
-def _text(text: str) -> sa.ColumnElement[bool]:
-    """Quick search until full-text search arrives: SKU or reference prefix, or a brand's exact name."""
-    brands = {text, *(brand.name for brand in reference.brands() if brand.name.casefold() == text.casefold())}
-    options = [starts_with(Watch.sku, text.upper()), Watch.brand.in_(brands)]
-    if norm := reference.normalise_reference(text):
-        options.append(starts_with(Watch.reference_norm, norm))
-    return sa.or_(*options)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_')
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def _order(session: Session, actor: Actor, sort: str, descending: bool) -> tuple[sa.ColumnElement, ...]:
-    """The sort key and the id after it, so rows with equal keys keep one order from page to page."""
-    if sort not in SORTS:
-        raise ValidationFailed(f'The list cannot be sorted by "{sort}".')
-    if sort == 'purchase_cost_base':
-        require(actor, Permission.COST_VIEW)
-    key = _SORT_COLUMNS.get(sort)
-    if key is None:
-        key = _label_rank(session, sort)
-    return (key.desc(), Watch.id.desc()) if descending else (key.asc(), Watch.id.asc())
-
-
-def _label_rank(session: Session, sort: str) -> Any:
-    """Stages in workflow order, locations by name: the foreign key mapped to its rank in that order.
-
-    When the ranks follow the ids (the default workflow's stages do), the key column itself sorts the same
-    and its index serves the sort; otherwise a CASE over the few ids does it without a join.
-    """
-    column, query = (
-        (Watch.stage_id, select(Stage.id).order_by(Stage.position, Stage.name))
-        if sort == 'stage'
-        else (Watch.location_id, select(Location.id).order_by(Location.name))
-    )
-    ids = list(session.exec(query).all())
-    if ids == sorted(ids):
-        return column
-    return sa.case({key: rank for rank, key in enumerate(ids)}, value=column)
+def _rows(session: Session, actor: Actor, ids: Sequence[int]) -> list[Any]:
+    """The shown columns of the watches with these ids, in the order of the ids."""
+    query = scoped(select(*ROW_COLUMNS), actor).where(Watch.id.in_(ids))
+    by_id = {row.id: row for row in session.execute(query)} if ids else {}
+    return [by_id[watch_id] for watch_id in ids if watch_id in by_id]
 
 
 # --- labels ------------------------------------------------------------------------------------------------------

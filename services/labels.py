@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import barcode
 import segno
@@ -20,7 +21,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from config import get_settings
 from db.engine import session_scope
@@ -30,6 +31,13 @@ from services.permissions import Actor, Permission, require
 from services.scope import scoped
 
 MAX_LABELS = 1000
+Layout = Literal['brother', 'a4', 'zpl']
+# each layout's file: (name, media type)
+FILES: dict[str, tuple[str, str]] = {
+    'brother': ('labels-brother.pdf', 'application/pdf'),
+    'a4': ('labels-a4.pdf', 'application/pdf'),
+    'zpl': ('labels.zpl', 'text/plain'),
+}
 QUIET_MODULES = 10  # Code 128 needs ten blank modules either side of the bars
 _DOT = 72 / 300  # one dot of a 300 dpi printer, in points
 _ZPL_SPECIAL = re.compile(r'[_^~]')
@@ -85,23 +93,42 @@ def code128_modules(sku: str) -> str:
 
 def _labels(actor: Actor, watch_ids: Sequence[int]) -> list[LabelData]:
     """The chosen watches in the order chosen (each once); refuses the whole batch if one is out of reach."""
+    ids = check_selection(actor, watch_ids)
+    with session_scope() as session:
+        found = load_labels(session, actor, ids)
+    if missing := len(ids) - len(found):
+        raise NotFound(f'{missing} of the chosen watches no longer exist or are not yours; no labels were made.')
+    return [found[watch_id] for watch_id in ids]
+
+
+def check_selection(actor: Actor, watch_ids: Sequence[int]) -> list[int]:
+    """The chosen ids, each once in the order chosen, if the actor may print them and there are not too many."""
     require(actor, Permission.LABELS_PRINT, Permission.INVENTORY_VIEW)
     ids = list(dict.fromkeys(watch_ids))
     if not ids:
         raise ValidationFailed('Choose at least one watch to print labels for.')
     if len(ids) > MAX_LABELS:
         raise ValidationFailed(f'At most {MAX_LABELS:,} labels can be made at once; {len(ids):,} watches were chosen.')
-    with session_scope() as session:
-        watches = {watch.id: watch for watch in session.exec(scoped(select(Watch).where(Watch.id.in_(ids)), actor))}
-    if missing := len(ids) - len(watches):
-        raise NotFound(f'{missing} of the chosen watches no longer exist or are not yours; no labels were made.')
+    return ids
+
+
+def load_labels(session: Session, actor: Actor, ids: Sequence[int]) -> dict[int, LabelData]:
+    """What each label shows, by watch id, for the chosen watches the actor may see (others are left out)."""
     base = get_settings().effective_public_url
-    return [
-        LabelData(
+    rows = session.exec(scoped(select(Watch).where(Watch.id.in_(ids)), actor))
+    return {
+        w.id: LabelData(
             watch_id=w.id, sku=w.sku, brand=w.brand, model=w.model, reference=w.reference, url=f'{base}/watches/{w.id}'
         )
-        for w in (watches[watch_id] for watch_id in ids)
-    ]
+        for w in rows
+    }
+
+
+def render(layout: Layout, labels: list[LabelData]) -> bytes:
+    """The labels in one of the three layouts, as the file's bytes."""
+    if layout == 'zpl':
+        return ''.join(_zpl_label(label) for label in labels).encode()
+    return _pdf(labels, BROTHER_62X29 if layout == 'brother' else A4_3X8)
 
 
 def _pdf(labels: list[LabelData], sheet: _Sheet) -> bytes:

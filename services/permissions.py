@@ -35,7 +35,8 @@ class Permission(enum.StrEnum):
     INVENTORY_CREATE = 'inventory.create', 'take in new watches'
     INVENTORY_EDIT = 'inventory.edit', 'edit watches'
     INVENTORY_DELETE = 'inventory.delete', 'delete watches'
-    INVENTORY_IMPORT = 'inventory.import', 'import or export watches in bulk'
+    INVENTORY_IMPORT = 'inventory.import', 'import watches in bulk'
+    INVENTORY_EXPORT = 'inventory.export', 'export lists of watches'
     COST_VIEW = 'cost.view', 'see purchase costs'
     SERIAL_VIEW = 'serial.view', 'see serial numbers'
     IMAGES_MANAGE = 'images.manage', 'add or change photos'
@@ -74,6 +75,7 @@ _OPERATIONS = {
     P.INVENTORY_EDIT,
     P.INVENTORY_DELETE,
     P.INVENTORY_IMPORT,
+    P.INVENTORY_EXPORT,
     P.COST_VIEW,
     P.SERIAL_VIEW,
     P.IMAGES_MANAGE,
@@ -96,6 +98,7 @@ DEFAULT_MATRIX: dict[Role, frozenset[Permission]] = {
             P.DASHBOARD_VIEW,
             P.INVENTORY_VIEW,
             P.INVENTORY_VIEW_ALL,
+            P.INVENTORY_EXPORT,
             P.COST_VIEW,
             P.SERIAL_VIEW,
             P.CONTACTS_VIEW,
@@ -129,6 +132,7 @@ DEFAULT_MATRIX: dict[Role, frozenset[Permission]] = {
             P.DASHBOARD_VIEW,
             P.INVENTORY_VIEW,
             P.INVENTORY_VIEW_ALL,
+            P.INVENTORY_EXPORT,
             P.STAGE_MOVE,
             P.DESCRIPTIONS_WRITE,
             P.LISTINGS_MANAGE,

@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from sqlmodel import Session, func, select
 
 from db.engine import session_scope
-from db.inventory import Watch, WatchImage
-from services import audit, media_store
+from db.inventory import PendingPhoto, Watch, WatchImage
+from services import audit, events, media_store
 from services.errors import NotFound, ValidationFailed
 from services.permissions import Actor, Permission, require
 from services.scope import scoped, watch_in_scope
@@ -128,6 +128,7 @@ def add_photos(actor: Actor, watch_id: int, files: Sequence[tuple[str, bytes]]) 
             _insert(session, actor, watch, gallery, item) if isinstance(item, _Candidate) else item for item in final
         ]
         watch.image_count = len(gallery.checksums)
+        events.record(session, events.WATCH_CHANGED, ids=[watch_id])  # "has photos" is a list filter
     return PhotoBatchResult(outcomes=outcomes)
 
 
@@ -184,10 +185,11 @@ def delete_photo(actor: Actor, watch_id: int, image_id: int) -> list[PhotoRead]:
         for position, image in enumerate(rest):
             image.position = position
         watch.image_count = len(rest)
+        events.record(session, events.WATCH_CHANGED, ids=[watch_id])
         session.delete(doomed)
         audit.record(session, actor, 'photo.deleted', 'watch_image', image_id, before=_summary(doomed))
         reads = _reads(rest)
-    _discard_if_unused(doomed.checksum, doomed.content_type)
+    discard_if_unused(doomed.checksum, doomed.content_type)
     return reads
 
 
@@ -211,6 +213,53 @@ def photo_file(actor: Actor, image_id: int, size: str) -> tuple[Path, str, str]:
     return media_store.make_thumbnails(image.checksum, (pixels,), suffix)[pixels], etag, 'image/jpeg'
 
 
+def screen_and_store(files: Sequence[tuple[str, bytes]], taken: set[str]) -> list[StoredPhoto | PhotoOutcome]:
+    """Check files as `add_photos` does (real type, size, duplicates of `taken`, the count limit) and store the
+    accepted ones in the media store; for photos kept before their watch exists (intake)."""
+    limits = photo_limits()
+    checked = _parallel(lambda file: _inspect(file[0], file[1], limits), files)
+    admitted = _admit(checked, _Gallery(checksums=set(taken), next_position=0, has_primary=False), limits)
+    _parallel(_store, [item for item in admitted if isinstance(item, _Candidate)])
+    return [item.stored() if isinstance(item, _Candidate) else item for item in admitted]
+
+
+def stored_bytes(checksum: str, content_type: str) -> bytes:
+    """The original file of a stored photo."""
+    return media_store.original_path(checksum, _SUFFIXES[content_type]).read_bytes()
+
+
+def stored_thumbnail(checksum: str, content_type: str) -> Path:
+    """The small derivative of a stored photo, remade if it was lost."""
+    pixels = media_store.THUMB_SIZES[0]
+    return media_store.make_thumbnails(checksum, (pixels,), _SUFFIXES[content_type])[pixels]
+
+
+def discard_if_unused(checksum: str, content_type: str) -> None:
+    """Remove the original and its derivatives once no photo row (of a watch or of an intake draft) shows them.
+
+    Called after the deleting transaction committed.
+    """
+    with session_scope() as session:
+        users = session.exec(select(func.count()).where(WatchImage.checksum == checksum)).one()
+        users += session.exec(select(func.count()).where(PendingPhoto.checksum == checksum)).one()
+    if not users:
+        media_store.original_path(checksum, _SUFFIXES[content_type]).unlink(missing_ok=True)
+        for size in media_store.THUMB_SIZES:
+            media_store.thumb_path(checksum, size).unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A checked photo whose file is in the media store, shown on no watch yet; sizes as shown (upright)."""
+
+    name: str
+    checksum: str
+    content_type: str
+    width: int
+    height: int
+    size_bytes: int
+
+
 @dataclass(frozen=True)
 class _Candidate:
     """A file that decoded as a photo we accept; `width` and `height` are as shown (EXIF rotation applied)."""
@@ -221,6 +270,9 @@ class _Candidate:
     content_type: str
     width: int
     height: int
+
+    def stored(self) -> StoredPhoto:
+        return StoredPhoto(self.name, self.checksum, self.content_type, self.width, self.height, len(self.data))
 
 
 @dataclass
@@ -285,7 +337,7 @@ def _admit(
         if isinstance(item, PhotoOutcome):
             admitted.append(item)
         elif item.checksum in seen:
-            admitted.append(_refused(item.name, 'This photo is already on this watch.'))
+            admitted.append(_refused(item.name, 'This photo has been added already.'))
         elif count >= limits.max_count:
             message = (
                 f'A watch can have at most {limits.max_count} photos; this one would be the {_ordinal(count + 1)}.'
@@ -356,16 +408,6 @@ def _one_of(images: list[WatchImage], image_id: int) -> WatchImage:
     if chosen is None:
         raise NotFound('This watch has no such photo; it may have been removed meanwhile.')
     return chosen
-
-
-def _discard_if_unused(checksum: str, content_type: str) -> None:
-    """Remove the original and its derivatives once no row shows them (after the deleting transaction committed)."""
-    with session_scope() as session:
-        users = session.exec(select(func.count()).where(WatchImage.checksum == checksum)).one()
-    if not users:
-        media_store.original_path(checksum, _SUFFIXES[content_type]).unlink(missing_ok=True)
-        for size in media_store.THUMB_SIZES:
-            media_store.thumb_path(checksum, size).unlink(missing_ok=True)
 
 
 def _parallel(function: Callable[[T], R], items: Sequence[T]) -> list[R]:

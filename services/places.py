@@ -23,12 +23,15 @@ from db.enums import BatchStatus, LocationKind
 from db.inventory import Watch
 from db.places import Batch, Location
 from db.types import utcnow
-from services import audit, inventory, sku
+from services import audit, events, inventory, sku
+from services.bulk import BulkResult
 from services.errors import Conflict, NotFound, ValidationFailed
-from services.inventory import NOT_YOURS, BulkResult, WatchFilter, WatchPage, starts_with, validated
+from services.inventory import NOT_YOURS, WatchPage
 from services.paging import Page, clamp
 from services.permissions import Actor, Permission, require
 from services.scope import scoped
+from services.validation import validated
+from services.watch_filter import WatchFilter, starts_with
 
 CHUNK = 1000  # ids per IN list: well inside every database's limit on bound parameters
 NEXT_STATUS = {BatchStatus.OPEN: BatchStatus.PACKED, BatchStatus.PACKED: BatchStatus.SHIPPED,
@@ -520,10 +523,10 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 
 
 def _watches(session: Session, actor: Actor, ids: Sequence[int], *columns: Any) -> dict[int, Any]:
-    """The live watches among `ids` that the actor may touch, with the columns asked for."""
+    """The live watches among `ids` that the actor may touch, with their SKUs and the columns asked for."""
     found: dict[int, Any] = {}
     for chunk in _chunks(sorted(set(ids))):
-        query = scoped(select(Watch.id, *columns), actor).where(Watch.id.in_(chunk))
+        query = scoped(select(Watch.id, Watch.sku, *columns), actor).where(Watch.id.in_(chunk))
         found.update((row.id, row) for row in session.exec(query))
     return found
 
@@ -532,9 +535,10 @@ def _triage(ids: Iterable[int], found: dict[int, Any], refuse: Callable[[Any], s
     """Sort the ids into done and refused (with the reason), in the order given and each once."""
     result = BulkResult()
     for watch_id in dict.fromkeys(ids):
-        reason = NOT_YOURS if watch_id not in found else refuse(found[watch_id])
+        watch = found.get(watch_id)
+        reason = NOT_YOURS if watch is None else refuse(watch)
         if reason:
-            result.refused[watch_id] = reason
+            result.refuse(watch_id, watch.sku if watch else None, reason)
         else:
             result.done.append(watch_id)
     return result
@@ -553,6 +557,7 @@ def _bulk_set(
     for chunk in _chunks(ids):
         statement = sa.update(Watch).where(Watch.id.in_(chunk))
         session.execute(statement.values({field: value, 'version': Watch.version + 1, 'updated_at': utcnow()}))
+    events.record(session, events.WATCH_CHANGED, ids=ids)
     action, entity, entity_id = entry
     audit.record(
         session,

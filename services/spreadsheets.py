@@ -28,11 +28,13 @@ from db.engine import session_scope
 from db.inventory import Watch
 from db.places import Location
 from db.types import utcnow
-from services import audit, reference, watches
+from services import audit, reference, search, watches
 from services.errors import ServiceError, ValidationFailed
-from services.inventory import ROW_COLUMNS, Labels, WatchFilter, conditions, validated
+from services.inventory import ROW_COLUMNS, Labels
 from services.permissions import Actor, Permission, require
 from services.scope import scoped
+from services.validation import validated
+from services.watch_filter import WatchFilter
 
 CHUNK = 2000
 MAX_SELECTION = 100_000
@@ -99,26 +101,61 @@ def export_watches(
     fmt: Format = 'csv',
 ) -> tuple[str, bytes]:
     """The selected watches (`ids`), or every one matching `filters`, as a file name and the file's bytes."""
-    require(actor, Permission.INVENTORY_VIEW, Permission.INVENTORY_IMPORT)
+    wanted = check_export(actor, ids=ids, filters=filters, fmt=fmt)
+    columns = export_columns(actor)
+    with session_scope() as session:
+        rows = export_rows(session, actor, wanted, None if ids is None else sorted(set(ids)), columns)
+        data, count = write_table(fmt, [column.heading for column in columns], rows)
+        record_export(session, actor, fmt=fmt, count=count, selection=ids is not None)
+    return export_name(fmt), data
+
+
+def check_export(
+    actor: Actor, *, ids: Sequence[int] | None, filters: WatchFilter | dict[str, Any] | None, fmt: str
+) -> WatchFilter:
+    """Refuse an export the actor may not make or that is malformed; returns the filters as a WatchFilter."""
+    require(actor, Permission.INVENTORY_VIEW, Permission.INVENTORY_EXPORT)
     if fmt not in ('csv', 'xlsx'):
         raise ValidationFailed(f'Watches can be exported as csv or xlsx, not "{fmt}".')
     if ids is not None and len(ids) > MAX_SELECTION:
         raise ValidationFailed(f'Select at most {MAX_SELECTION:,} watches, or export by filter.')
-    wanted = validated(WatchFilter, filters or {})
-    columns = [column for column in COLUMNS if column.permission is None or actor.can(column.permission)]
-    with session_scope() as session:
-        rows = _rows(session, actor, wanted, None if ids is None else sorted(set(ids)), columns)
-        data, count = (_xlsx if fmt == 'xlsx' else _csv)([column.heading for column in columns], rows)
-        after = {'format': fmt, 'count': count, 'selection': ids is not None}
-        audit.record(session, actor, 'watches.exported', 'watch', None, after=after)
-    return f'watches-{utcnow():%Y%m%d-%H%M}.{fmt}', data
+    return validated(WatchFilter, filters or {})
 
 
-def _rows(
+def export_columns(actor: Actor) -> list[Column]:
+    """The columns this actor may take away: costs only with cost access, serials only with serial access."""
+    return [column for column in COLUMNS if column.permission is None or actor.can(column.permission)]
+
+
+def export_ids(session: Session, actor: Actor, filters: WatchFilter, ids: Sequence[int] | None) -> list[int]:
+    """The ids an export would write, in id order: the chosen ones the actor may see, or every match."""
+    base = scoped(select(Watch.id), actor).where(*search.where(session, actor, filters)).order_by(Watch.id)
+    if ids is None:
+        return list(session.exec(base).all())
+    wanted = sorted(set(ids))
+    return [found for start in range(0, len(wanted), CHUNK)
+            for found in session.exec(base.where(Watch.id.in_(wanted[start : start + CHUNK])))]  # fmt: skip
+
+
+def export_name(fmt: str) -> str:
+    return f'watches-{utcnow():%Y%m%d-%H%M}.{fmt}'
+
+
+def record_export(session: Session, actor: Actor, *, fmt: str, count: int, selection: bool) -> None:
+    audit.record(session, actor, 'watches.exported', 'watch', None,
+                 after={'format': fmt, 'count': count, 'selection': selection})  # fmt: skip
+
+
+def write_table(fmt: str, headings: list[str], rows: Iterable[list[Any]]) -> tuple[bytes, int]:
+    """The rows as a CSV or XLSX file's bytes, and how many rows it holds."""
+    return (_xlsx if fmt == 'xlsx' else _csv)(headings, rows)
+
+
+def export_rows(
     session: Session, actor: Actor, filters: WatchFilter, ids: list[int] | None, columns: list[Column]
 ) -> Iterator[list[Any]]:
     """Each watch as a list of cell values, in id order, read one chunk at a time (keyset, not OFFSET)."""
-    base = scoped(select(*ROW_COLUMNS, *_EXTRA), actor).where(*conditions(filters)).order_by(Watch.id)
+    base = scoped(select(*ROW_COLUMNS, *_EXTRA), actor).where(*search.where(session, actor, filters)).order_by(Watch.id)
     for chunk in _chunks(session, base, ids):
         labels = Labels.load(session, chunk, photos=False, people=('seller_id',))
         for row in chunk:
@@ -198,10 +235,12 @@ _STRUCTURED = frozenset(
 
 
 class RowError(BaseModel):
-    """One refusal: `row` is the spreadsheet's own row number (the header is row 1)."""
+    """One refusal: `row` is the spreadsheet's own row number (the header is row 1); `column` is the file's own
+    heading of the refused cell (the field's name when the file has no such column, "Row" for the whole row)."""
 
     row: int
     field: str
+    column: str
     message: str
 
 
@@ -231,6 +270,40 @@ def import_watches(actor: Actor, filename: str, data: bytes, *, dry_run: bool) -
     One transaction for the whole file: a bad row 500 of 501 leaves the database as it was. The headers may
     be WatchCreate's field names or the export's column headings, so an export can be edited and re-imported.
     """
+    table = read_import(actor, filename, data)
+    with session_scope() as session:
+        checker = RowChecker(session, table)
+        taken = taken_skus(session, [sku for _, row in table.rows if (sku := checker.sku(row))])
+        planned, errors = [], []
+        for number, row in table.rows:
+            checked = checker.check(actor, number, row, taken)
+            (errors.extend if isinstance(checked, list) else planned.append)(checked)
+        report = ImportReport(
+            filename=filename, dry_run=dry_run, rows=len(table.rows), errors=errors, ignored_columns=table.ignored
+        )
+        if dry_run or errors:
+            return report
+        stage_id = watches.initial_stage_id(session)
+        added = [watches.insert_watch(session, actor, values, stage_id, given_sku=sku) for values, sku in planned]
+        watches.tell_agents(session, actor, added)
+        skus = [watch.sku for watch in added]
+        record_import(session, actor, filename, skus)
+    return report.model_copy(update={'imported': len(skus), 'skus': skus})
+
+
+@dataclass(frozen=True)
+class ImportTable:
+    """A file read for import: its headers, which field each column fills, the headers left unread, and every
+    non-blank row with its spreadsheet row number."""
+
+    headers: list[str]
+    mapping: dict[int, str]
+    ignored: list[str]
+    rows: list[tuple[int, list[str]]]
+
+
+def read_import(actor: Actor, filename: str, data: bytes) -> ImportTable:
+    """Read and map a file for import, refusing one without Brand and Model columns or with too many rows."""
     require(actor, Permission.INVENTORY_IMPORT, Permission.INVENTORY_CREATE)
     headers, rows = _read_table(filename, data)
     mapping, ignored = _map_headers(headers)
@@ -238,18 +311,12 @@ def import_watches(actor: Actor, filename: str, data: bytes, *, dry_run: bool) -
         raise ValidationFailed('The file needs a Brand and a Model column (the first row holds the column names).')
     if len(rows) > MAX_IMPORT_ROWS:
         raise ValidationFailed(f'The file has more than {MAX_IMPORT_ROWS:,} rows; import at most that many at a time.')
-    with session_scope() as session:
-        planned, errors = _check_rows(session, actor, mapping, rows)
-        report = ImportReport(
-            filename=filename, dry_run=dry_run, rows=len(rows), errors=errors, ignored_columns=ignored
-        )
-        if dry_run or errors:
-            return report
-        stage_id = watches.initial_stage_id(session)
-        skus = [watches.insert_watch(session, actor, values, stage_id, given_sku=sku).sku for values, sku in planned]
-        audit.record(session, actor, 'watches.imported', 'watch', None,
-                     after={'filename': filename, 'count': len(skus), 'skus': skus})  # fmt: skip
-    return report.model_copy(update={'imported': len(skus), 'skus': skus})
+    return ImportTable(headers, mapping, ignored, rows)
+
+
+def record_import(session: Session, actor: Actor, filename: str, skus: list[str]) -> None:
+    audit.record(session, actor, 'watches.imported', 'watch', None,
+                 after={'filename': filename, 'count': len(skus), 'skus': skus})  # fmt: skip
 
 
 def _read_table(filename: str, data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -329,32 +396,43 @@ def _map_headers(headers: list[str]) -> tuple[dict[int, str], list[str]]:
     return mapping, ignored
 
 
-def _check_rows(
-    session: Session, actor: Actor, mapping: dict[int, str], rows: list[tuple[int, list[str]]]
-) -> tuple[list[tuple[dict[str, Any], str | None]], list[RowError]]:
-    """Each row's values as intake would store them, with its SKU if given; every refusal as a RowError."""
-    brands = {brand.name.casefold(): brand.name for brand in reference.brands()}
-    locations = {name.casefold(): location_id for location_id, name in session.exec(select(Location.id, Location.name))}
-    sku_columns = [index for index, key in mapping.items() if key == 'sku']
-    taken = _taken_skus(session, [row[index] for _, row in rows for index in sku_columns if index < len(row)])
-    order = {key: index for index, key in mapping.items()}
-    seen: set[str] = set()
-    planned, errors = [], []
-    for number, row in rows:
-        raw = {key: row[index] for index, key in mapping.items() if index < len(row) and row[index]}
+class RowChecker:
+    """Checks rows of one file the way intake would, with the brands and locations looked up once."""
+
+    def __init__(self, session: Session, table: ImportTable) -> None:
+        self.mapping = table.mapping
+        self.brands = {brand.name.casefold(): brand.name for brand in reference.brands()}
+        self.locations = {name.casefold(): id_ for id_, name in session.exec(select(Location.id, Location.name))}
+        self.order = {key: index for index, key in table.mapping.items()}
+        self.headings = {key: table.headers[index].strip() for index, key in table.mapping.items()}
+        self.seen: set[str] = set()
+
+    def sku(self, row: list[str]) -> str | None:
+        """The row's own SKU, if the file has a SKU column and the cell is filled."""
+        index = self.order.get('sku')
+        return row[index].strip().upper() or None if index is not None and index < len(row) else None
+
+    def check(
+        self, actor: Actor, number: int, row: list[str], taken: set[str]
+    ) -> tuple[dict[str, Any], str | None] | list[RowError]:
+        """The row's values as intake would store them with its SKU if given, or every refusal as a RowError.
+
+        `taken` holds the SKUs already in use; a SKU seen earlier in the file is refused as a repeat.
+        """
+        raw = {key: row[index] for index, key in self.mapping.items() if index < len(row) and row[index]}
         problems: dict[str, str] = {}
         sku = raw.pop('sku', '').upper() or None
-        if sku and (sku in taken or sku in seen):
+        if sku and (sku in taken or sku in self.seen):
             problems['sku'] = f'The SKU {sku} is {"already in use" if sku in taken else "in the file twice"}.'
-        seen.add(sku or '')
+        self.seen.add(sku or '')
         if 'location' in raw and (name := raw.pop('location')):
-            raw['location_id'] = locations.get(name.casefold(), '')
+            raw['location_id'] = self.locations.get(name.casefold(), '')
             if not raw['location_id']:
                 problems['location'] = f'There is no location "{name}".'
         brand = raw.get('brand', '')
-        if brand and brand.casefold() not in brands:
+        if brand and brand.casefold() not in self.brands:
             problems['brand'] = f'"{brand}" is not a known brand; use the name in the reference list (e.g. Rolex).'
-        raw['brand'] = brands.get(brand.casefold(), brand)
+        raw['brand'] = self.brands.get(brand.casefold(), brand)
         try:
             values = watches.intake_values(actor, watches.parse_watch(raw))
         except ValidationFailed as refusal:
@@ -362,13 +440,16 @@ def _check_rows(
         except ServiceError as refusal:
             problems['row'] = str(refusal)
         if not problems:
-            planned.append((values, sku))
-        ordered = sorted(problems.items(), key=lambda item: order.get(item[0], len(order)))  # as the file's columns
-        errors.extend(RowError(row=number, field=name, message=message) for name, message in ordered)
-    return planned, errors
+            return values, sku
+        ordered = sorted(problems.items(), key=lambda item: self.order.get(item[0], len(self.order)))  # file order
+        return [
+            RowError(row=number, field=name, column=self.headings.get(name, name.replace('_', ' ').capitalize()),
+                     message=message)
+            for name, message in ordered
+        ]  # fmt: skip
 
 
-def _taken_skus(session: Session, given: list[str]) -> set[str]:
+def taken_skus(session: Session, given: list[str]) -> set[str]:
     """Which of the SKUs a file names are already used (by any watch, deleted ones too: SKUs are never reused)."""
     wanted = sorted({sku.strip().upper() for sku in given if sku.strip()})
     taken: set[str] = set()

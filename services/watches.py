@@ -35,7 +35,7 @@ from db.places import Batch, Location
 from db.system import AuditEntry
 from db.types import utcnow
 from db.workflow import Stage, StageEvent
-from services import audit, grading, money, reference, settings, sku
+from services import audit, events, grading, money, notifications, reference, settings, sku
 from services.errors import Conflict, PermissionDenied, ValidationFailed
 from services.permissions import Actor, Permission, require
 from services.scope import scoped, watch_in_scope
@@ -297,6 +297,7 @@ def create_watch(actor: Actor, data: WatchCreate) -> WatchRead:
         watch = insert_watch(session, actor, values, initial_stage_id(session))
         after = {name: value for name, value in watch.model_dump().items() if value not in (None, {}, [])}
         audit.record(session, actor, 'watch.created', 'watch', watch.id, after=after)
+        tell_agents(session, actor, [watch])
         return read_watch(session, actor, watch)
 
 
@@ -337,6 +338,7 @@ def insert_watch(
     session.add(watch)
     session.flush()
     session.add(StageEvent(watch_id=watch.id, to_stage_id=stage_id, actor_id=actor.id))
+    events.record(session, events.WATCH_CHANGED, ids=[watch.id])
     return watch
 
 
@@ -405,6 +407,8 @@ def update_watch(actor: Actor, watch_id: int, data: WatchUpdate, *, version: int
         if after:
             save_versioned(session, actor, watch, version, after)
             audit.record(session, actor, 'watch.updated', 'watch', watch.id, before=before, after=after)
+            if 'agent_id' in after:
+                tell_agents(session, actor, [watch])
         return read_watch(session, actor, watch)
 
 
@@ -416,6 +420,26 @@ def delete_watch(actor: Actor, watch_id: int, *, version: int) -> None:
         save_versioned(session, actor, watch, version, {'deleted_at': utcnow()})
         after = {'sku': watch.sku, 'deleted_at': watch.deleted_at}
         audit.record(session, actor, 'watch.deleted', 'watch', watch.id, before={'deleted_at': None}, after=after)
+
+
+def tell_agents(session: Session, actor: Actor, assigned: list[Watch]) -> None:
+    """Leave each agent a notification about the watches just put in their name, unless they did it themselves.
+
+    One watch links to its page; several (an import) make one notification per agent, linking to the first.
+    """
+    by_agent: dict[int, list[Watch]] = {}
+    for watch in assigned:
+        if watch.agent_id is not None and watch.agent_id != actor.id:
+            by_agent.setdefault(watch.agent_id, []).append(watch)
+    for agent_id, mine in by_agent.items():
+        first = mine[0]
+        if len(mine) == 1:
+            title, body = f'{first.sku} was assigned to you', f'{first.brand} {first.model} · by {actor.name}'
+        else:
+            title, body = f'{len(mine):,} watches were assigned to you', f'{first.sku} and more · by {actor.name}'
+        notifications.notify(
+            session, agent_id, kind=notifications.WATCH_ASSIGNED, title=title, body=body, link=f'/watches/{first.id}'
+        )
 
 
 def allocate_sku(session: Session, day: date) -> str:
@@ -452,6 +476,7 @@ def save_versioned(session: Session, actor: Actor, watch: Watch, version: int, v
     )
     if session.exec(statement).rowcount == 0:
         raise Conflict(_last_change(session, actor, watch))
+    events.record(session, events.WATCH_CHANGED, ids=[watch.id])
     session.refresh(watch)
 
 

@@ -21,6 +21,7 @@ from db.enums import Role
 from db.inventory import Watch
 from db.workflow import Stage, StageEvent, StageTransition
 from services import audit
+from services.bulk import BulkResult
 from services.errors import InvalidTransition, NotFound, ServiceError, ValidationFailed
 from services.permissions import SYSTEM, Actor, Permission, require
 from services.scope import watch_in_scope
@@ -64,19 +65,6 @@ class StageEventRead(BaseModel):
     to_stage_id: int
     to_name: str
     note: str | None
-
-
-class Refusal(BaseModel):
-    watch_id: int
-    sku: str | None  # None when the watch does not exist or is out of the actor's scope
-    reason: str
-
-
-class BulkResult(BaseModel):
-    """What a bulk move did: how many moved, and each refused watch with its reason."""
-
-    moved: int
-    refused: list[Refusal]
 
 
 def stages() -> list[StageRead]:
@@ -129,7 +117,7 @@ def move_watches(actor: Actor, watch_ids: Iterable[int], to_stage_id: int) -> Bu
     ones commit together.
     """
     require(actor, Permission.STAGE_MOVE)
-    moved, refused = 0, []
+    result = BulkResult()
     with session_scope() as session:
         target = _stage(session, to_stage_id)
         for watch_id in dict.fromkeys(watch_ids):
@@ -137,10 +125,10 @@ def move_watches(actor: Actor, watch_ids: Iterable[int], to_stage_id: int) -> Bu
             try:
                 watch = watch_in_scope(session, actor, watch_id)
                 _move(session, actor, watch, target, note=None, version=None)
-                moved += 1
+                result.done.append(watch_id)
             except ServiceError as error:
-                refused.append(Refusal(watch_id=watch_id, sku=watch.sku if watch else None, reason=str(error)))
-    return BulkResult(moved=moved, refused=refused)
+                result.refuse(watch_id, watch.sku if watch else None, str(error))
+    return result
 
 
 def system_move(watch_id: int, to_stage_key: str, *, reason: str) -> WatchRead:

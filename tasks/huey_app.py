@@ -33,9 +33,10 @@ class EmbeddedConsumer(Consumer):
 
 
 def start_embedded_consumer(workers: int) -> EmbeddedConsumer:
-    """Start worker threads and the one scheduler; polls at most every half second when idle."""
+    """Start worker threads and the one scheduler; polls at least ten times a second when idle, so a job
+    starts soon after it is queued (bench/jobs.py: p50 83 ms with a 0.5 s back-off, 16 ms with 0.1 s)."""
     consumer = EmbeddedConsumer(
-        huey, workers=workers, worker_type='thread', periodic=True, initial_delay=0.05, max_delay=0.5
+        huey, workers=workers, worker_type='thread', periodic=True, initial_delay=0.05, max_delay=0.1
     )
     consumer.start()
     return consumer

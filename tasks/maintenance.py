@@ -2,7 +2,8 @@
 
 from huey import crontab
 
-from services import maintenance
+from services import intake_photos, maintenance
+from services.permissions import SYSTEM
 from tasks.huey_app import huey
 
 
@@ -12,6 +13,13 @@ def optimize_database() -> str:
     return maintenance.optimize_database()
 
 
+@huey.task()
+def purge_stale_intake_photos() -> int:
+    """Photos of intakes nobody saved within a day: their drafts are abandoned."""
+    return intake_photos.purge_stale_photos(SYSTEM)
+
+
 @huey.periodic_task(crontab(minute='15', hour='3'))
 def nightly() -> None:
     optimize_database()
+    purge_stale_intake_photos()

@@ -3,6 +3,7 @@
 from alembic import context
 
 from db.engine import get_engine, make_engine
+from db.search_schema import include_object
 from db.tables import metadata
 from db.types import ScaledDecimal, UTCDateTime
 
@@ -21,6 +22,7 @@ def _configure(connection) -> None:
         render_as_batch=connection.dialect.name == 'sqlite',
         compare_type=True,
         render_item=_render_item,
+        include_object=include_object,
     )
 
 

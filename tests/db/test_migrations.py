@@ -8,12 +8,13 @@ from alembic.runtime.migration import MigrationContext
 
 from db.engine import get_engine
 from db.migrate import current_revision, downgrade, head_revision, upgrade
+from db.search_schema import include_object
 from db.tables import APPEND_ONLY, metadata
 
 
 def test_a_migrated_database_has_no_pending_autogenerate_diff(db):
     with get_engine().connect() as connection:
-        context = MigrationContext.configure(connection, opts={'compare_type': True})
+        context = MigrationContext.configure(connection, opts={'compare_type': True, 'include_object': include_object})
         assert compare_metadata(context, metadata) == []
     assert current_revision(get_engine()) == head_revision()
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
@@ -43,20 +45,52 @@ def visible_text(driver: WebDriver, text: str) -> WebElement:
 def wait_for_path(driver: WebDriver, path: str) -> None:
     """Wait until the address bar shows `path` (query string included)."""
     try:
-        wait(driver).until(lambda d: d.current_url.split('://', 1)[1].split('/', 1)[1] == path.lstrip('/'))
+        wait(driver).until(lambda d: _path(d) == path.lstrip('/'))
     except TimeoutException:
         raise AssertionError(f'expected to be on {path}, but the browser is on {driver.current_url}') from None
 
 
 def log_in(driver: WebDriver, base_url: str, email: str, password: str) -> None:
-    """Open the site logged out, get sent to /login, and log in there."""
+    """Log in through the form and wait until the app has let us in (left /login).
+
+    Submits a second time if the first submit went unanswered, and fails with what the login page says, so a
+    refused or lost login is told apart from a slow one.
+    """
+    submit_login(driver, base_url, email, password)
+    for attempt in range(2):
+        try:
+            WebDriverWait(driver, WAIT_SECONDS).until(lambda d: not _path(d).startswith('login'))
+            return
+        except TimeoutException:
+            shown = driver.find_element(By.TAG_NAME, 'body').text.replace('\n', ' | ')[:300]
+            if attempt or 'not correct' in shown or 'locked' in shown:
+                raise AssertionError(f'{email} was not let in; the login page shows: {shown}') from None
+            _fill_login(driver, email, password)
+
+
+def submit_login(driver: WebDriver, base_url: str, email: str, password: str) -> None:
+    """Open the site logged out, get sent to /login, and submit the form (whatever the answer will be)."""
     driver.delete_all_cookies()
     driver.get(base_url + '/')
     wait_for_path(driver, '/login')
-    email_field = wait(driver).until(ec.element_to_be_clickable((By.CSS_SELECTOR, 'input[autocomplete=username]')))
-    email_field.send_keys(email)
-    driver.find_element(By.CSS_SELECTOR, 'input[autocomplete=current-password]').send_keys(password)
+    connected(driver)
+    _fill_login(driver, email, password)
+
+
+def _fill_login(driver: WebDriver, email: str, password: str) -> None:
+    for selector, text in (('username', email), ('current-password', password)):
+        field = wait(driver).until(ec.element_to_be_clickable((By.CSS_SELECTOR, f'input[autocomplete={selector}]')))
+        field.send_keys(Keys.CONTROL, 'a')
+        field.send_keys(text)
     button(driver, 'Log in').click()
+
+
+def connected(driver: WebDriver) -> None:
+    """Wait for the page's websocket handshake: a click sent before it may never reach the server under load."""
+    try:
+        wait(driver).until(lambda d: d.execute_script('return window.did_handshake === true'))
+    except TimeoutException:
+        raise AssertionError(f'the page at {driver.current_url} never connected to the server') from None
 
 
 def button(driver: WebDriver, label: str) -> WebElement:
@@ -67,6 +101,38 @@ def button(driver: WebDriver, label: str) -> WebElement:
         f' and .//*[normalize-space(text())={_xpath_string(label)}]]',
     )
     return wait(driver).until(ec.element_to_be_clickable(locator))
+
+
+def quasar_field(driver: WebDriver, label: str) -> WebElement:
+    """The visible Quasar field (its <label>) whose floating label is `label`; click it or find its <input>."""
+    xpath = (
+        f'//label[contains(@class, "q-field")][.//div[contains(@class, "q-field__label")'
+        f' and normalize-space(text())={_xpath_string(label)}]]'
+    )
+    return wait(driver).until(lambda d: next((e for e in d.find_elements(By.XPATH, xpath) if e.is_displayed()), None))
+
+
+def click(driver: WebDriver, locator: tuple[str, str]) -> None:
+    """Click once it can be clicked, again if Vue redrew it in between (a table that just got its rows)."""
+    for _ in range(5):
+        try:
+            wait(driver).until(ec.element_to_be_clickable(locator)).click()
+            return
+        except StaleElementReferenceException:
+            time.sleep(0.2)
+    raise AssertionError(f'{locator} kept being redrawn')
+
+
+def absent(driver: WebDriver, text: str) -> bool:
+    """No displayed element has `text` as its own text (call once the screen has loaded)."""
+    locator = f'//*[normalize-space(text())={_xpath_string(text)}]'
+    return not any(element.is_displayed() for element in driver.find_elements(By.XPATH, locator))
+
+
+def upload(driver: WebDriver, *paths: Path) -> None:
+    """Hand files to the last file input of the page, as the system's file chooser (or a tablet's camera) would."""
+    inputs = wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'input[type=file]'))
+    inputs[-1].send_keys('\n'.join(str(path) for path in paths))
 
 
 def screenshot(driver: WebDriver, name: str) -> None:
@@ -83,6 +149,11 @@ def horizontal_overflow(driver: WebDriver) -> int:
 
 def right_edge(element: WebElement) -> float:
     return element.rect['x'] + element.rect['width']
+
+
+def _path(driver: WebDriver) -> str:
+    """The address bar's path and query, without the leading slash."""
+    return driver.current_url.split('://', 1)[1].split('/', 1)[1]
 
 
 def _xpath_string(text: str) -> str:

@@ -2,7 +2,8 @@
 
 The server gets its own database cloned from the session template, filled here through the services
 before it starts, and its own var directory. It runs in whatever mode the suite runs in: SQLite with
-embedded Huey, or PostgreSQL and Redis when `SV_TEST_DATABASE_URL` and `SV_TEST_REDIS_URL` are set.
+embedded Huey, or PostgreSQL and Redis when `SV_TEST_DATABASE_URL` and `SV_TEST_REDIS_URL` are set; then a
+`python main.py worker` runs beside the server, as in production, and the two talk through Redis.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from selenium.webdriver.chrome.service import Service
 from config import ROOT
 from db import engine as db_engine
 from tests import databases
+from tests.e2e.browsing import SCREENSHOTS
 
 CHROMIUM = Path('/usr/bin/chromium')
 CHROMEDRIVER = Path('/usr/bin/chromedriver')
@@ -41,6 +43,21 @@ CHROMIUM_ARGS = (
 # Far above the numbers tests/conftest.py hands out per test, so a clone's name never collides with theirs.
 _database_numbers = itertools.count(900_000)
 _STARTUP_SECONDS = 60
+_server_logs: dict[str, Path] = {}  # base URL -> the served app's log, shown when a test against it fails
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[pytest.TestReport]:
+    """A failed journey leaves a screenshot of where the browser was and the end of the app's log in the report."""
+    report = yield
+    if report.failed and call.when == 'call':
+        arguments = getattr(item, 'funcargs', {})
+        if driver := arguments.get('browser'):
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            driver.save_screenshot(str(SCREENSHOTS / f'FAILED-{item.name}.png'))
+        if (log := _server_logs.get(arguments.get('live_app', ''))) and log.exists():
+            report.sections.append(('app log (last 60 lines)', '\n'.join(log.read_text().splitlines()[-60:])))
+    return report
 
 
 @pytest.fixture(scope='session', autouse=True)
@@ -67,25 +84,23 @@ def live_app(
         _populate(database_url, populate)
         port = _free_port()
         log = scratch / 'server.log'
+        env = _server_env(database_url, scratch / 'var')
+        verbs = [['serve', '--host', '127.0.0.1', '--port', str(port)]]
+        if env.get('SV_REDIS_URL'):  # server mode: the tasks run in a worker process of their own, as in production
+            verbs.append(['worker', '--workers', '2'])
         with log.open('w') as output:
-            process = subprocess.Popen(
-                [sys.executable, 'main.py', 'serve', '--host', '127.0.0.1', '--port', str(port)],
-                cwd=ROOT,
-                env=_server_env(database_url, scratch / 'var'),
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
+            processes = [
+                subprocess.Popen([sys.executable, 'main.py', *verb], cwd=ROOT, env=env, stdout=output, stderr=output)
+                for verb in verbs
+            ]
         try:
             url = f'http://127.0.0.1:{port}'
-            _wait_until_healthy(url, process, log)
+            _wait_until_healthy(url, processes, log)
+            _server_logs[url] = log
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            for process in processes:
+                _stop(process)
     finally:
         databases.drop(database_url)
 
@@ -93,6 +108,16 @@ def live_app(
 @pytest.fixture(scope='module')
 def browser() -> Iterator[webdriver.Chrome]:
     """One headless Chromium for the module (starting one costs about a second)."""
+    yield from _chromium_session()
+
+
+@pytest.fixture(scope='module')
+def second_browser() -> Iterator[webdriver.Chrome]:
+    """Another person at another computer: a Chromium of its own, with its own cookies."""
+    yield from _chromium_session()
+
+
+def _chromium_session() -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for argument in CHROMIUM_ARGS:
@@ -131,11 +156,20 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _wait_until_healthy(url: str, processes: list[subprocess.Popen], log: Path) -> None:
     deadline = time.monotonic() + _STARTUP_SECONDS
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f'The app exited with code {process.returncode}:\n{log.read_text()[-3000:]}')
+        if exited := next((process for process in processes if process.poll() is not None), None):
+            raise RuntimeError(f'`{exited.args[2]}` exited with code {exited.returncode}:\n{log.read_text()[-3000:]}')
         try:
             if httpx.get(f'{url}/api/health', timeout=1).status_code == 200:
                 return

@@ -10,8 +10,6 @@ import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions as ec
 
 from db.enums import Role
 from services import places
@@ -19,8 +17,10 @@ from tests.e2e.browsing import (
     DESKTOP,
     TABLET,
     button,
+    click,
     horizontal_overflow,
     log_in,
+    quasar_field,
     screenshot,
     set_viewport,
     visible_text,
@@ -59,30 +59,10 @@ def populate() -> Callable[[], None]:
     return fill
 
 
-def _field(driver: WebDriver, label: str) -> WebElement:
-    """The input of the Quasar field labelled `label` (visible ones only)."""
-    xpath = (
-        f'//label[contains(@class, "q-field")][.//div[contains(@class, "q-field__label")'
-        f' and normalize-space(text())="{label}"]]'
-    )
-    return wait(driver).until(lambda d: next((e for e in d.find_elements(By.XPATH, xpath) if e.is_displayed()), None))
-
-
 def _choose(driver: WebDriver, label: str, option: str) -> None:
-    _field(driver, label).click()
+    quasar_field(driver, label).click()
     button(driver, option).click()
     time.sleep(0.3)
-
-
-def _click(driver: WebDriver, locator: tuple[str, str]) -> None:
-    """Click once it can be clicked, again if Vue redrew it in between (a table that just got its rows)."""
-    for _ in range(5):
-        try:
-            wait(driver).until(ec.element_to_be_clickable(locator)).click()
-            return
-        except StaleElementReferenceException:
-            time.sleep(0.2)
-    raise AssertionError(f'{locator} kept being redrawn')
 
 
 def _see(driver: WebDriver, text: str) -> None:
@@ -111,7 +91,7 @@ def test_filter_select_batch_deliver_and_export(live_app: str, browser: WebDrive
     screenshot(browser, 'inventory-1280')
     assert horizontal_overflow(browser) == 0
 
-    _field(browser, 'Model').find_element(By.TAG_NAME, 'input').send_keys('Submariner')
+    quasar_field(browser, 'Model').find_element(By.TAG_NAME, 'input').send_keys('Submariner')
     visible_text(browser, '3 watches')
     wait(browser).until(lambda d: _row_count(d) == 3)
     boxes = browser.find_elements(By.CSS_SELECTOR, '.q-table tbody .q-checkbox')
@@ -128,15 +108,15 @@ def test_filter_select_batch_deliver_and_export(live_app: str, browser: WebDrive
     wait_for_path(browser, '/watches')
     browser.find_element(By.XPATH, '//aside//a[.//*[text()="Batches"]]').click()
     wait_for_path(browser, '/batches')
-    _click(browser, (By.CSS_SELECTOR, '.q-table tbody a'))
+    click(browser, (By.CSS_SELECTOR, '.q-table tbody a'))
     for step in ('packed', 'shipped', 'delivered'):
-        _click(browser, (By.XPATH, f'//main//button[.//*[normalize-space(text())="Mark as {step}"]]'))
+        click(browser, (By.XPATH, f'//main//button[.//*[normalize-space(text())="Mark as {step}"]]'))
         if step == 'shipped':
-            _field(browser, 'Carrier').find_element(By.TAG_NAME, 'input').send_keys('DHL Express')
-            _field(browser, 'Tracking number').find_element(By.TAG_NAME, 'input').send_keys('JD014600006281')
+            quasar_field(browser, 'Carrier').find_element(By.TAG_NAME, 'input').send_keys('DHL Express')
+            quasar_field(browser, 'Tracking number').find_element(By.TAG_NAME, 'input').send_keys('JD014600006281')
         in_dialog = f'//div[contains(@class, "q-dialog")]//button[.//*[normalize-space(text())="Mark as {step}"]]'
         time.sleep(0.4)  # the dialog's opening transition
-        _click(browser, (By.XPATH, in_dialog))
+        click(browser, (By.XPATH, in_dialog))
         _see(browser, step.title())
         wait(browser).until(lambda d: not d.find_elements(By.CSS_SELECTOR, '.q-dialog'))
     screenshot(browser, 'batch-1280')

@@ -20,6 +20,7 @@ from tests.e2e.browsing import (
     right_edge,
     screenshot,
     set_viewport,
+    submit_login,
     visible_text,
     wait,
     wait_for_path,
@@ -55,7 +56,7 @@ def populate() -> Callable[[], None]:
 
 def test_log_in_read_the_dashboard_and_log_out(live_app: str, browser: WebDriver):
     set_viewport(browser, *DESKTOP)
-    log_in(browser, live_app, 'ada@example.com', 'not the password')
+    submit_login(browser, live_app, 'ada@example.com', 'not the password')
     visible_text(browser, 'The email or password is not correct.')
     screenshot(browser, 'journey-login-refused-1280')
     browser.find_element(By.CSS_SELECTOR, 'input[autocomplete=current-password]').send_keys(PASSWORD)
@@ -83,6 +84,7 @@ SCREENS = [
     ('ada@example.com', '/', 'Stock value at cost', 'dashboard'),
     ('ada@example.com', '/account', 'Change password', 'account'),
     ('ada@example.com', '/audit', 'Append-only: entries cannot be changed or deleted.', 'audit-log'),
+    ('ada@example.com', '/contacts', 'People and firms we buy from, consign for, or sell to.', 'contacts'),
     ('sam@example.com', '/audit', 'This screen is not open to your role.', 'refusal'),
     ('agnes@example.com', '/', 'No watches yet.', 'dashboard-empty'),
     ('mia@example.com', '/', 'Stock value at cost', 'dashboard-dark'),

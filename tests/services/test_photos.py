@@ -185,9 +185,9 @@ def test_duplicates_of_a_photo_on_the_watch_are_refused_politely(media):
         manager, watch_id, [('again.jpg', _photo(1)), ('new.jpg', _photo(2)), ('b.jpg', _photo(2))]
     )
     assert [(o.accepted, o.message) for o in result.outcomes] == [
-        (False, 'This photo is already on this watch.'),
+        (False, 'This photo has been added already.'),
         (True, 'Added.'),
-        (False, 'This photo is already on this watch.'),
+        (False, 'This photo has been added already.'),
     ]
     assert _image_count(watch_id) == 2
 

@@ -16,6 +16,7 @@ from db.places import Batch, Location
 from db.system import AuditEntry
 from db.types import utcnow
 from services import places, sku
+from services.bulk import BulkResult, Refusal
 from services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from services.inventory import NOT_YOURS
 from services.permissions import Permission
@@ -30,6 +31,10 @@ def stock(db) -> Stock:
 def _watch(watch_id: int) -> Watch:
     with session_scope() as session:
         return session.get(Watch, watch_id)
+
+
+def _refused(result: BulkResult) -> dict[int, str]:
+    return {refusal.watch_id: refusal.reason for refusal in result.refused}
 
 
 def _entries(action: str) -> list[AuditEntry]:
@@ -124,10 +129,12 @@ def test_moving_watches_reports_each_refusal_and_bumps_versions(stock):
     ids = [stock.ids['w1'], stock.ids['w3'], stock.ids['gone'], 424242]
     result = places.move_location(stock.manager, [*ids, stock.ids['w1']], depot)
     assert result.done == [stock.ids['w1'], stock.ids['w3']]
-    assert result.refused == {stock.ids['gone']: NOT_YOURS, 424242: NOT_YOURS}
+    assert _refused(result) == {stock.ids['gone']: NOT_YOURS, 424242: NOT_YOURS}
     assert (_watch(stock.ids['w1']).location_id, _watch(stock.ids['w1']).version) == (depot, 2)
     again = places.move_location(stock.manager, [stock.ids['w1']], depot)
-    assert again.refused == {stock.ids['w1']: 'Already at Depot.'}
+    assert again.refused == [
+        Refusal(watch_id=stock.ids['w1'], sku=_watch(stock.ids['w1']).sku, reason='Already at Depot.')
+    ]
     entry = _entries('watches.moved')[-1]
     assert (entry.entity_type, entry.entity_id) == ('location', str(depot))
     assert entry.after == {'location_id': depot, 'watch_ids': [stock.ids['w1'], stock.ids['w3']]}
@@ -138,7 +145,7 @@ def test_moving_watches_reports_each_refusal_and_bumps_versions(stock):
 def test_an_agent_moves_only_their_own_watches(stock):
     result = places.move_location(stock.agent1, [stock.ids['w1'], stock.ids['w3']], stock.warehouse)
     assert result.done == [stock.ids['w1']]
-    assert result.refused == {stock.ids['w3']: NOT_YOURS}
+    assert result.refused == [Refusal(watch_id=stock.ids['w3'], sku=None, reason=NOT_YOURS)]
     assert _watch(stock.ids['w3']).location_id == stock.office
 
 
@@ -248,7 +255,7 @@ def test_assignment_reports_per_watch_refusals(stock):
     ids = [stock.ids[name] for name in ('w1', 'w2', 'w4', 'gone')]
     result = places.assign_watches(stock.manager, batch.id, ids)
     assert result.done == [stock.ids['w2']]  # taken out of the fixture's open batch
-    assert result.refused == {
+    assert _refused(result) == {
         stock.ids['w1']: 'Already in this batch.',
         stock.ids['w4']: f'On its way in batch {shipped.batch_number}.',
         stock.ids['gone']: NOT_YOURS,
@@ -264,9 +271,9 @@ def test_assignment_is_scope_checked(stock):
     agent = dataclasses.replace(stock.agent1, permissions=stock.agent1.permissions | {Permission.BATCHES_MANAGE})
     batch = _new_batch(stock)
     result = places.assign_watches(agent, batch.id, [stock.ids['w1'], stock.ids['w3']])
-    assert (result.done, result.refused) == ([stock.ids['w1']], {stock.ids['w3']: NOT_YOURS})
+    assert (result.done, _refused(result)) == ([stock.ids['w1']], {stock.ids['w3']: NOT_YOURS})
     filtered = places.assign_filtered(agent, batch.id, {'brands': ['Rolex', 'Omega']})
-    assert (filtered.done, filtered.refused) == ([stock.ids['w2']], {stock.ids['w1']: 'Already in this batch.'})
+    assert (filtered.done, _refused(filtered)) == ([stock.ids['w2']], {stock.ids['w1']: 'Already in this batch.'})
 
 
 def test_assign_filtered_takes_every_match(stock):
@@ -295,7 +302,7 @@ def test_a_shipped_batch_takes_and_gives_up_no_watches(stock):
 def test_removing_watches_from_a_batch(stock):
     result = places.remove_watches(stock.manager, stock.batch, [stock.ids['w2'], stock.ids['w1']])
     assert result.done == [stock.ids['w2']]
-    assert result.refused == {stock.ids['w1']: 'Not in this batch.'}
+    assert _refused(result) == {stock.ids['w1']: 'Not in this batch.'}
     assert _watch(stock.ids['w2']).batch_id is None
     assert _entries('batch.watches_removed')[-1].after == {'batch_id': None, 'watch_ids': [stock.ids['w2']]}
 

@@ -94,7 +94,7 @@ def test_without_cost_and_serial_access_those_columns_are_left_out(stock):
 
 
 def test_an_agent_exports_only_their_own_watches(stock):
-    agent = dataclasses.replace(stock.agent1, permissions=stock.agent1.permissions | {Permission.INVENTORY_IMPORT})
+    agent = dataclasses.replace(stock.agent1, permissions=stock.agent1.permissions | {Permission.INVENTORY_EXPORT})
     rows = _csv(spreadsheets.export_watches(agent, ids=list(stock.ids.values()))[1])
     assert sorted(int(row['Id']) for row in rows) == [stock.ids['w1'], stock.ids['w2']]
     assert _csv(spreadsheets.export_watches(agent, filters={'brands': ['Omega']})[1]) == []
@@ -102,10 +102,14 @@ def test_an_agent_exports_only_their_own_watches(stock):
 
 def test_roles_without_bulk_export_get_nothing_and_nothing_is_written(stock):
     before = audit_count()
-    for actor in (stock.seller, stock.agent1):
-        with pytest.raises(PermissionDenied, match='import or export watches in bulk'):
-            spreadsheets.export_watches(actor, ids=[stock.ids['w1']])
+    with pytest.raises(PermissionDenied, match='export lists of watches'):
+        spreadsheets.export_watches(stock.agent1, ids=[stock.ids['w1']])
     assert audit_count() == before
+
+
+def test_a_seller_exports_every_watch_but_never_a_purchase_cost(stock):
+    rows = _csv(spreadsheets.export_watches(stock.seller, ids=[stock.ids['w1']])[1])
+    assert len(rows) == 1 and not any('cost' in heading.lower() for heading in rows[0])
 
 
 @pytest.mark.parametrize(

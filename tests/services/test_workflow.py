@@ -190,7 +190,7 @@ def test_a_bulk_move_moves_what_it_may_and_reports_each_refusal(db, stage):
     gone = take_in(manager)
     watches.delete_watch(manager, gone.id, version=1)
     result = workflow.move_watches(manager, [first.id, listed.id, second.id, gone.id, first.id], stage['photographed'])
-    assert result.moved == 2
+    assert result.done == [first.id, second.id]
     assert [(r.watch_id, r.sku, r.reason) for r in result.refused] == [
         (listed.id, listed.sku, 'There is no move from Listed to Photographed.'),
         (gone.id, None, 'No such watch, or it is not one of yours.'),
@@ -204,7 +204,7 @@ def test_a_bulk_move_by_an_agent_touches_only_their_own_watches(db, stage):
     agent, manager = make_user(Role.AGENT), make_user(Role.MANAGER)
     mine, theirs = take_in(agent), take_in(manager)
     result = workflow.move_watches(agent, [mine.id, theirs.id], stage['photographed'])
-    assert result.moved == 1 and [(r.watch_id, r.sku) for r in result.refused] == [(theirs.id, None)]
+    assert result.done == [mine.id] and [(r.watch_id, r.sku) for r in result.refused] == [(theirs.id, None)]
     assert watches.get_watch(manager, theirs.id).stage_key == 'intake'
 
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
-from config import ROOT, get_settings
+from config import get_settings
+from tests.background import worker_process
 
 
 def test_the_embedded_consumer_runs_a_task(db):
@@ -29,17 +28,7 @@ def test_a_separate_worker_process_runs_a_task_through_redis(database_url):
     from tasks import maintenance
 
     assert get_settings().server_mode
-    worker = subprocess.Popen(
-        [sys.executable, str(ROOT / 'main.py'), 'worker', '--workers', '1', '--no-periodic'],
-        env={**os.environ, 'SV_DATABASE_URL': database_url},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
+    with worker_process(database_url) as output:
         result = maintenance.optimize_database()
         assert result.get(blocking=True, timeout=30) == 'ANALYZE'
-    finally:
-        worker.terminate()
-        output = worker.communicate(timeout=20)[0]
-    assert 'Worker on queue' in output
+    assert 'Worker on queue' in output[0]

@@ -35,9 +35,12 @@ def location(user: User) -> str:
     return user.back_history[-1]
 
 
-async def eventually(condition: Callable[[], object], what: str) -> None:
-    """Wait for something the page loads in the background (table rows, say), failing with `what` if it never comes."""
-    for _ in range(PATIENCE):
+async def eventually(condition: Callable[[], object], what: str, *, patience: int = PATIENCE) -> None:
+    """Wait for something the page loads in the background (table rows, say), failing with `what` if it never comes.
+
+    `patience` counts tenths of a second: more for work a task worker does (a job run).
+    """
+    for _ in range(patience):
         if condition():
             return
         await asyncio.sleep(0.1)

@@ -96,6 +96,7 @@ async def test_watches_can_be_taken_out_of_an_open_batch_after_confirming(visito
     visitor.find(marker='remove-watches').click()
     await visitor.should_see(marker='confirm-yes', retries=30)
     await press(visitor, 'confirm-yes')
+    await visitor.should_see('1 watch taken out of the batch.', retries=30)
     await eventually(lambda: [r['id'] for r in table.rows] == [staying], 'one watch left')
     assert places.batch_detail(mia, batch.id).count == 1
 

@@ -1,7 +1,8 @@
-"""The import screen: a dry run's report with row errors keeps the import shut; a clean file imports in one go."""
+"""The import screen: a dry run's report with row errors keeps the import shut; a clean file imports as a job."""
 
 from __future__ import annotations
 
+import pytest
 from nicegui import ui
 from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User
@@ -13,6 +14,7 @@ from db.inventory import Watch
 from pages import auth, watch_import
 from services import accounts
 from tests.factories import make_user
+from tests.ui.job_states import RUN
 from tests.ui.session import PATIENCE, eventually, log_in
 
 PATH = '/_test/watches/import'  # the shell routes the screen at /watches/import; here it is mounted on its own
@@ -50,11 +52,16 @@ async def test_row_errors_keep_the_import_shut(visitor: User):
     await upload(visitor, 'stock.csv', 'Brand,Model,Year\nOmega,Seamaster,1990\nNoSuchBrand,X,1700\n')
     await visitor.should_see('stock.csv: 2 rows, 1 rows need correcting.', retries=PATIENCE)
     table = next(iter(visitor.find(marker='import-errors').elements))
-    assert [(row['row'], row['field']) for row in table.rows] == [(3, 'brand'), (3, 'year')]
-    assert not next(iter(visitor.find(marker='import-go').elements)).enabled
+    assert [(row['row'], row['field'], row['column']) for row in table.rows] == [
+        (3, 'brand', 'Brand'),
+        (3, 'year', 'Year'),
+    ]
+    await visitor.should_see('Nothing has been imported. Correct these rows in the file and upload it again.')
+    await visitor.should_not_see(marker='import-go')
     assert watch_count() == 0
 
 
+@pytest.mark.usefixtures('task_workers')
 async def test_a_clean_file_is_imported_and_leads_to_the_inventory(visitor: User):
     await open_import(visitor)
     await upload(visitor, 'stock.csv', 'Brand;Model;Remarks\nOmega;Seamaster;x\nRolex;Datejust;y\n')
@@ -62,7 +69,8 @@ async def test_a_clean_file_is_imported_and_leads_to_the_inventory(visitor: User
     go = next(iter(visitor.find(marker='import-go').elements))
     assert go.enabled and go.text == 'Import 2 watches'
     visitor.find(marker='import-go').click()
-    await visitor.should_see('2 watches imported.', retries=PATIENCE)
+    await visitor.should_see(marker='job-panel', retries=PATIENCE)
+    await visitor.should_see('2 watches imported.', retries=RUN)
     await visitor.should_see(marker='to-inventory')
     await eventually(lambda: watch_count() == 2, 'both watches to be in the database')
 

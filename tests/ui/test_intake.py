@@ -1,12 +1,17 @@
-"""The tablet intake: save with inline errors, the success card, autofill, the serial warning, the draft, refusal."""
+"""The tablet intake: inline errors, the success card, autofill, the serial warning, the draft and its photos."""
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 from nicegui import ui
+from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User
+from PIL import Image
 
 from db.enums import Role
-from services import places
+from services import photos, places, watches
 from services.permissions import SYSTEM
 from tests.factories import make_user, take_in
 from tests.ui.session import PATIENCE, eventually, log_in, open_as, press
@@ -97,6 +102,49 @@ async def test_the_draft_comes_back_after_reopening_the_page(visitor: User):
     assert element(visitor, 'serial').value == 'XYZ9'
     assert element(visitor, 'location_id').value == location.id
     await visitor.should_see('Your unsaved intake was restored.')
+
+
+def _jpeg(shade: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new('RGB', (80, 60), (shade, 90, 120)).save(buffer, 'JPEG')
+    return buffer.getvalue()
+
+
+def _pending_markers(visitor: User) -> list[str]:
+    return sorted(m for e in visitor.find(ui.element).elements for m in e._markers if m.startswith('pending-photo-'))
+
+
+async def test_photos_survive_a_reload_with_the_draft_and_saving_attaches_them(visitor: User, media: Path):
+    await open_intake(visitor)
+    (upload,) = [e for e in visitor.find(marker='photo-input').elements if isinstance(e, ui.upload)]
+    await upload.handle_uploads([SmallFileUpload('front.jpg', 'image/jpeg', _jpeg(10))])
+    await upload.handle_uploads([SmallFileUpload('notes.jpg', 'image/jpeg', b'%PDF-1.4 not a photo')])
+    await upload.handle_uploads([SmallFileUpload('back.jpg', 'image/jpeg', _jpeg(200))])
+    await eventually(lambda: len(_pending_markers(visitor)) == 2, 'two photos in the draft')
+    await visitor.should_see('notes.jpg: This file is not a JPEG, PNG or WebP photo, whatever its name says.')
+    thumbnail = next(iter(visitor.find(ui.image).elements)).source
+    assert (await visitor.http_client.get(thumbnail)).headers['content-type'] == 'image/jpeg'
+    shown = _pending_markers(visitor)
+
+    await visitor.open('/intake')  # a reload, or the tablet back on the Wi-Fi
+    await visitor.should_see(marker='scan', retries=PATIENCE)
+    await ready(visitor)
+    await eventually(lambda: _pending_markers(visitor) == shown, 'the same two photos after the reload')
+    await visitor.should_see('front.jpg')
+    await visitor.should_see('back.jpg')
+
+    visitor.find(marker='brand-Omega').click()
+    element(visitor, 'model').value = 'Speedmaster Professional'
+    await press(visitor, 'save')
+    await visitor.should_see(marker='intake-success', retries=PATIENCE)
+    await visitor.should_see('front.jpg: Added.')
+    await visitor.should_see('back.jpg: Added.')
+    watch_id = watches.find_by_sku(SYSTEM, element(visitor, 'new-sku').text)
+    assert watch_id is not None
+    gallery = photos.list_photos(SYSTEM, watch_id)
+    assert sorted(photo.original_name for photo in gallery) == ['back.jpg', 'front.jpg']
+    visitor.find(marker='next-watch').click()
+    await eventually(lambda: _pending_markers(visitor) == [], 'an empty photo list for the next watch')
 
 
 async def test_a_scanned_sku_opens_the_watch(visitor: User):

@@ -44,6 +44,25 @@ async def test_the_page_offers_only_allowed_moves_and_a_move_shows_in_the_histor
     assert watches.get_watch(agent, watch.id).stage_key == 'photographed'
 
 
+async def test_a_long_story_shows_its_latest_moves_and_draws_the_older_ones_on_request(visitor: User):
+    manager = make_user(Role.MANAGER, email='mia@example.com')
+    watch = take_in(manager)
+    stage = {stage.key: stage.id for stage in workflow.stages()}
+    for _ in range(6):  # twelve moves, and twelve changes in the audit trail
+        workflow.move_watch(manager, watch.id, stage['on_hold'])
+        workflow.move_watch(manager, watch.id, stage['intake'])
+    await open_as(visitor, 'mia@example.com', f'/watches/{watch.id}', 'watch-detail')
+    (history,) = visitor.find(marker='history').elements
+    assert _texts(history).count('Intake → On hold') == 4  # the latest eight of twelve moves, and the intake
+    await press(visitor, 'older-moves')
+    await eventually(lambda: _texts(history).count('Intake → On hold') == 6, 'the older moves to be drawn')
+    assert 'Taken in: Intake' in _texts(history)
+
+
+def _texts(element: ui.element) -> list[str]:
+    return [label.text for label in element.descendants() if isinstance(label, ui.label)]
+
+
 def _stage_badge(user: User) -> str:
     (badge,) = user.find(marker='stage').elements
     return badge.props.get('label') or badge.text

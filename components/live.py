@@ -1,0 +1,35 @@
+"""Live screens: the web process's one bus listener turns messages into NiceGUI events that screens subscribe to.
+
+A screen subscribes inside its own builder (`live.watch_changed.subscribe(...)`): NiceGUI then runs the
+callback in that screen's context and unsubscribes it when the browser tab goes away, so a closed tab leaves
+nothing behind. Messages arrive on the event loop; callbacks must stay quick and push blocking reads through
+`offload.call`.
+"""
+
+from __future__ import annotations
+
+from nicegui import Event, app, background_tasks
+
+from services import bus, events
+
+watch_changed = Event[[list[int]]]()  # ids of watches created, edited, moved or deleted by anyone, anywhere
+job_changed = Event[[dict]]()  # a job's state (services.jobs snapshot)
+notification = Event[[dict]]()  # a new notification or a change of someone's unread count
+reconnected = Event[[]]()  # the bus was cut off: messages may have been lost, re-read what is shown
+
+_TOPICS = {
+    events.WATCH_CHANGED: lambda message: watch_changed.emit(message['ids']),
+    'job': job_changed.emit,
+    'notification': notification.emit,
+    bus.RECONNECTED: lambda _message: reconnected.emit(),
+}
+
+
+def start() -> None:
+    """Listen to the bus for as long as the app runs (called once when the app is assembled)."""
+    app.on_startup(lambda: background_tasks.create(bus.get_bus().listen(_dispatch), name='bus listener'))
+
+
+def _dispatch(topic: str, message: bus.Message) -> None:
+    if handler := _TOPICS.get(topic):
+        handler(message)
