@@ -45,8 +45,21 @@ class Settings(BaseSettings):
     queue_name: str = 'svcrm'
     job_retention_days: int = 30
     export_retention_hours: int = 24
+    session_idle_minutes: int = 60
+    session_absolute_hours: int = 12
+    login_max_per_address: int = 30
+    login_address_window_minutes: int = 15
+    api_requests_per_minute: int = 120
 
-    @field_validator('job_retention_days', 'export_retention_hours')
+    @field_validator(
+        'job_retention_days',
+        'export_retention_hours',
+        'session_idle_minutes',
+        'session_absolute_hours',
+        'login_max_per_address',
+        'login_address_window_minutes',
+        'api_requests_per_minute',
+    )
     @classmethod
     def _retention(cls, value: int) -> int:
         if value < 1:
@@ -117,6 +130,11 @@ class Settings(BaseSettings):
     @property
     def effective_media_dir(self) -> Path:
         return self.media_dir or self.var_dir / 'media'
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS once the app is published at an https:// address."""
+        return self.effective_public_url.startswith('https://')
 
     @property
     def server_mode(self) -> bool:

@@ -169,7 +169,11 @@ def start_web(settings: Settings, *, host: str | None = None, port: int | None =
         show=False,
         reconnect_timeout=20,
         show_welcome_message=False,
-        session_middleware_kwargs={'same_site': 'lax', 'max_age': 12 * 3600},
+        session_middleware_kwargs={
+            'same_site': 'lax',
+            'max_age': settings.session_absolute_hours * 3600,
+            'https_only': settings.secure_cookies,
+        },
     )
 
 

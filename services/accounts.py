@@ -84,6 +84,11 @@ def check_password_rules(password: str) -> None:
         raise ValueError('must be at most 256 characters long')
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a password (argon2id with a fresh salt)."""
+    return _hasher.hash(password)
+
+
 def authenticate(email: str, password: str, *, ip: str | None = None) -> Actor:
     """Check a login; count failures, lock the account after too many, and audit the outcome.
 
@@ -191,7 +196,7 @@ def change_password(actor: Actor, current: str, new: str) -> None:
             raise ValidationFailed('The current password is not correct.', {'current': 'Not correct.'})
         if _verify(user.password_hash, new):
             raise ValidationFailed('Choose a password different from the current one.', {'new': 'Same as before.'})
-        user.password_hash = _hasher.hash(new)
+        user.password_hash = hash_password(new)
         user.password_must_change = False
         user.updated_at = utcnow()
         audit.record(session, actor, 'user.password_changed', 'user', user.id)
@@ -230,7 +235,7 @@ def _create(session: Session, actor: Actor, data: UserCreate, *, must_change: bo
         email=data.email,
         name=data.name,
         role=data.role,
-        password_hash=_hasher.hash(data.password or generated),
+        password_hash=hash_password(data.password or generated),
         password_must_change=must_change,
     )
     session.add(user)
