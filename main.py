@@ -118,6 +118,17 @@ def cmd_createuser(args: argparse.Namespace, _settings: Settings) -> None:
     _print_created(user.email, user.role.value, password)
 
 
+def cmd_create_token(args: argparse.Namespace, _settings: Settings) -> None:
+    """A personal access token for a user's scripts, printed once (only its hash is kept)."""
+    from services import health, tokens
+
+    health.check_database()
+    token, plaintext = tokens.create_for_email(args.email, args.scope, args.name, args.days)
+    expiry = f'expires {token.expires_at:%Y-%m-%d}' if token.expires_at else 'does not expire'
+    print(f'Created the {token.scope.value} token "{token.name}" ({token.prefix}...) for {args.email}; it {expiry}.')
+    print(f'Token (shown only now): {plaintext}')
+
+
 def _print_created(email: str, role: str, password: str | None) -> None:
     print(f'Created {role} {email}.')
     if password:
@@ -235,6 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument('--name')
     user.add_argument('--password', help='at least 10 characters; a password is generated when omitted')
     user.set_defaults(run=cmd_createuser)
+
+    token = verbs.add_parser('create-token', help='create a personal access token for the API')
+    token.add_argument('--email', required=True, help="the token acts as this user, with the user's permissions")
+    token.add_argument('--scope', required=True, help='read or read-write')
+    token.add_argument('--name', help='what the token is for (default "Command line")')
+    token.add_argument('--days', type=int, help='days until it expires (default: never)')
+    token.set_defaults(run=cmd_create_token)
     return parser
 
 

@@ -1,9 +1,9 @@
-"""The REST API and inbound webhooks (FastAPI routers on NiceGUI's app)."""
+"""The REST API and inbound webhooks, mounted at /api on NiceGUI's app (see `api.application`)."""
 
 from fastapi import FastAPI
 
-from api import health
+from api import application
 
 
 def register(app: FastAPI) -> None:
-    app.include_router(health.router)
+    app.mount('/api', application.build())

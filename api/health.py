@@ -6,7 +6,7 @@ from fastapi.responses import JSONResponse
 
 from services import health
 
-router = APIRouter(prefix='/api')
+router = APIRouter()
 
 
 @router.get('/health', tags=['operations'])
