@@ -1,15 +1,15 @@
-"""Local accounts: creating users, checking passwords, lock-out after repeated failures, password changes."""
+"""Local accounts: creating users, checking passwords, lock-out after repeated failures, password changes, profiles."""
 
 from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 from sqlmodel import Session, func, select
 
 from config import get_settings
@@ -17,11 +17,33 @@ from db.accounts import User
 from db.engine import session_scope
 from db.enums import Role
 from db.types import utcnow
-from services import audit
-from services.errors import AccountLocked, AuthenticationFailed, Conflict, NotFound, ValidationFailed
+from services import audit, login_limits
+from services.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from services.permissions import SYSTEM, Actor, Permission, effective_permissions, require
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+# A local part or name shorter than this is left out of the "contains" rule: "ada" is in too many words.
+_MIN_PERSONAL_PART = 4
+# The most used passwords of ten characters or more (shorter ones already fail on length), from the public
+# breach lists; compared without case. A short list, on purpose: it stops the obvious, not a determined guesser.
+COMMON_PASSWORDS = frozenset({
+    '0123456789', '0987654321', '1111111111', '1234567890', '12345678910', '123456789a', '123456789q',
+    '1234567890a', '123123123123', '1q2w3e4r5t', '1q2w3e4r5t6y', '1qaz2wsx3edc', 'abc1234567', 'abcdefghij',
+    'administrator', 'asdfghjkl1', 'baseball123', 'changeme123', 'dragon1234', 'football123', 'iloveyou123',
+    'letmein123', 'letmein1234', 'liverpool1', 'michael123', 'monkey1234', 'passw0rd123', 'password!!',
+    'password01', 'password1!', 'password12', 'password123', 'password1234', 'password12345', 'p@ssw0rd123',
+    'p@ssword123', 'princess123', 'q1w2e3r4t5', 'q1w2e3r4t5y6', 'qazwsxedcrfv', 'qwerty1234', 'qwerty12345',
+    'qwerty123456', 'qwertyuiop', 'qwertyuiop1', 'qwertyuiop123', 'starwars123', 'sunshine123', 'superman123',
+    'trustno1234', 'welcome123', 'welcome1234', 'zaq12wsxcde', 'secondvintage', 'secondvintage1',
+})  # fmt: skip
 _hasher = PasswordHasher()
 # Checked when the email is unknown, so a wrong address costs as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
@@ -63,25 +85,58 @@ class UserCreate(BaseModel):
     @field_validator('name')
     @classmethod
     def _name(cls, value: str) -> str:
-        value = ' '.join(value.split())
-        if not 1 <= len(value) <= 120:
-            raise ValueError('must be 1 to 120 characters')
-        return value
+        return clean_name(value)
 
     @field_validator('password')
     @classmethod
-    def _password(cls, value: str | None) -> str | None:
+    def _password(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
-            check_password_rules(value)
+            check_password_rules(value, email=info.data.get('email', ''), name=info.data.get('name', ''))
         return value
 
 
-def check_password_rules(password: str) -> None:
-    """The one password rule: long enough to resist guessing (length beats composition rules)."""
+def clean_name(value: str) -> str:
+    """A person's name with its spacing tidied; raises ValueError (a sentence fragment) when empty or too long."""
+    value = ' '.join(value.split())
+    if not 1 <= len(value) <= 120:
+        raise ValueError('must be 1 to 120 characters')
+    return value
+
+
+def password_problem(password: str, *, email: str = '', name: str = '') -> str | None:
+    """What is wrong with a new password, as a fragment after "The password ...", or None when it is acceptable.
+
+    The rules, in one place for the services and for the forms that show them as the person types: long enough
+    (length beats composition rules), and not guessable from who the person is or from the lists attackers try
+    first. `email` and `name` are the account's own.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f'must be at least {MIN_PASSWORD_LENGTH} characters long')
-    if len(password) > 256:
-        raise ValueError('must be at most 256 characters long')
+        return f'must be at least {MIN_PASSWORD_LENGTH} characters long'
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f'must be at most {MAX_PASSWORD_LENGTH} characters long'
+    if len(set(password)) == 1:
+        return 'must not be one character repeated'
+    folded = _fold(password)
+    if folded in COMMON_PASSWORDS or password.lower() in COMMON_PASSWORDS:
+        return 'is one of the most common passwords; choose a less obvious one'
+    local_part = _fold(email.split('@')[0])
+    if len(local_part) >= _MIN_PERSONAL_PART and local_part in folded:
+        return 'must not contain your email address'
+    full_name = _fold(name)
+    if len(full_name) >= _MIN_PERSONAL_PART and full_name in folded:
+        return 'must not contain your name'
+    return None
+
+
+def check_password_rules(password: str, *, email: str = '', name: str = '') -> None:
+    """Raise ValueError with the sentence fragment of the first rule `password` breaks (see `password_problem`)."""
+    if problem := password_problem(password, email=email, name=name):
+        raise ValueError(problem)
+
+
+def _fold(text: str) -> str:
+    """Lower case without spaces, dots, dashes or underscores: "Mia.Manager" and "mia manager" compare equal."""
+    return re.sub(r'[\s._-]+', '', text.lower())
 
 
 def hash_password(password: str) -> str:
@@ -92,13 +147,18 @@ def hash_password(password: str) -> str:
 def authenticate(email: str, password: str, *, ip: str | None = None) -> Actor:
     """Check a login; count failures, lock the account after too many, and audit the outcome.
 
-    Failures are committed even though the login is refused, so the count survives the refusal.
+    Failures are committed even though the login is refused, so the count survives the refusal. An address
+    (`ip`) that failed too often lately, whatever the accounts it tried, is refused before any password is
+    checked (`services.login_limits`); the per-account lock-out below still applies to everyone.
     """
     settings = get_settings()
+    if ip and login_limits.blocked(ip):
+        _refuse_address(email, ip)
     with session_scope() as session:
         user = session.exec(select(User).where(User.email == email.strip().lower())).first()
         if user is None:
             _verify(_DUMMY_HASH, password)
+            login_limits.record_failure(ip)
             raise AuthenticationFailed('The email or password is not correct.')
         now = utcnow()
         if user.locked_until and user.locked_until > now:
@@ -113,6 +173,7 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> Actor:
                 user.failed_logins = 0
             audit.record(session, actor, 'user.locked' if locked else 'user.login_failed', 'user', user.id, ip=ip)
             session.commit()
+            login_limits.record_failure(ip)
             if locked:
                 raise AccountLocked(
                     f'Too many failed logins: this account is locked for {settings.login_lockout_minutes} min.'
@@ -125,6 +186,19 @@ def authenticate(email: str, password: str, *, ip: str | None = None) -> Actor:
         user.last_login_at = now
         audit.record(session, actor, 'user.login', 'user', user.id, ip=ip)
         return actor
+
+
+def _refuse_address(email: str, ip: str) -> None:
+    """Refuse a login from an address that failed too often; the first refusal of a spell goes in the audit log.
+
+    Only the first, so a script hammering the form cannot fill the audit log; the refusals themselves go on.
+    """
+    if login_limits.first_refusal(ip):
+        with session_scope() as session:
+            audit.record(
+                session, SYSTEM, 'login.address_blocked', 'address', ip, after={'email': email.strip()[:254]}, ip=ip
+            )
+    raise login_limits.AddressBlocked(login_limits.refusal_sentence())
 
 
 def load_actor(user_id: int) -> Actor | None:
@@ -184,14 +258,10 @@ def create_admin(email: str, password: str | None) -> tuple[UserRead, str | None
 
 def change_password(actor: Actor, current: str, new: str) -> None:
     """Change the actor's own password, proving the current one first."""
-    try:
-        check_password_rules(new)
-    except ValueError as error:
-        raise ValidationFailed(f'The new password {error}.', {'new': f'The new password {error}.'}) from None
     with session_scope() as session:
-        user = session.get(User, actor.id)
-        if user is None:
-            raise NotFound('No such user.')
+        user = _own_user(session, actor)
+        if problem := password_problem(new, email=user.email, name=user.name):
+            raise ValidationFailed(f'The new password {problem}.', {'new': f'The new password {problem}.'})
         if not user.password_hash or not _verify(user.password_hash, current):
             raise ValidationFailed('The current password is not correct.', {'current': 'Not correct.'})
         if _verify(user.password_hash, new):
@@ -202,15 +272,48 @@ def change_password(actor: Actor, current: str, new: str) -> None:
         audit.record(session, actor, 'user.password_changed', 'user', user.id)
 
 
-def set_preference(actor: Actor, key: str, value: object) -> None:
-    """Remember a personal display preference (dark mode, table columns) for the actor."""
-    if key not in {'dark_mode'}:
-        raise ValidationFailed(f'Unknown preference "{key}".')
+def rename(actor: Actor, name: str) -> UserRead:
+    """Change the actor's own display name (what colleagues see on watches, in the audit log and the header)."""
+    try:
+        cleaned = clean_name(name)
+    except ValueError as error:
+        raise ValidationFailed(f'The name {error}.', {'name': f'The name {error}.'}) from None
     with session_scope() as session:
-        user = session.get(User, actor.id)
-        if user is None:
-            raise NotFound('No such user.')
+        user = _own_user(session, actor)
+        if cleaned != user.name:
+            audit.record(
+                session, actor, 'user.renamed', 'user', user.id, before={'name': user.name}, after={'name': cleaned}
+            )
+            user.name = cleaned
+            user.updated_at = utcnow()
+        return UserRead.model_validate(user)
+
+
+# Languages a person may choose: Quasar's language-pack code -> the language's own name.
+LANGUAGES = {'en-US': 'English', 'sv': 'Svenska', 'de': 'Deutsch', 'fr': 'Français', 'it': 'Italiano'}
+DEFAULT_LANGUAGE = 'en-US'
+# The personal preferences there are, each with the check its value must pass and the sentence when it does not.
+_PREFERENCES: dict[str, tuple[Callable[[object], bool], str]] = {
+    'dark_mode': (lambda value: isinstance(value, bool), 'Dark mode is either on or off.'),
+    'language': (
+        lambda value: value in LANGUAGES,
+        f'Choose one of the languages offered: {", ".join(LANGUAGES.values())}.',
+    ),
+}
+
+
+def set_preference(actor: Actor, key: str, value: object) -> None:
+    """Remember a personal display preference (dark mode, language) for the actor."""
+    if key not in _PREFERENCES:
+        raise ValidationFailed(f'Unknown preference "{key}".')
+    valid, sentence = _PREFERENCES[key]
+    if not valid(value):
+        raise ValidationFailed(sentence, {key: sentence})
+    with session_scope() as session:
+        user = _own_user(session, actor)
         before = dict(user.preferences)
+        if before.get(key) == value:
+            return
         user.preferences = {**before, key: value}
         audit.record(
             session, actor, 'user.preference', 'user', user.id, before={key: before.get(key)}, after={key: value}
@@ -242,6 +345,14 @@ def _create(session: Session, actor: Actor, data: UserCreate, *, must_change: bo
     session.flush()
     audit.record(session, actor, 'user.created', 'user', user.id, after={'email': user.email, 'role': user.role})
     return UserRead.model_validate(user), generated
+
+
+def _own_user(session: Session, actor: Actor) -> User:
+    """The actor's own account, for changes people make to themselves; refused for anyone without an active one."""
+    user = session.get(User, actor.id) if actor.id is not None else None
+    if user is None or not user.active:
+        raise PermissionDenied('Only the holder of an active account may change its profile.')
+    return user
 
 
 def _actor(session: Session, user: User) -> Actor:

@@ -27,6 +27,7 @@ if os.environ.get('SV_TEST_REDIS_URL'):
 
 from config import get_settings  # noqa: E402
 from db import engine as db_engine  # noqa: E402
+from services import login_limits  # noqa: E402
 from tests import databases  # noqa: E402
 
 PG_URL = os.environ.get('SV_TEST_DATABASE_URL', '')
@@ -60,6 +61,7 @@ def database_url(database_template: str) -> Iterator[str]:
         db_engine.use_engine(None)
         os.environ.pop('SV_DATABASE_URL', None)
         get_settings.cache_clear()
+        login_limits.get_store.cache_clear()  # every login of the suite comes from 127.0.0.1
         databases.drop(url)
 
 

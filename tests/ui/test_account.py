@@ -56,7 +56,7 @@ async def test_a_short_or_mismatched_new_password_never_reaches_the_server(visit
     await open_as(visitor, 'mia@example.com', '/account', 'account')
     _fill(visitor, PASSWORD, 'short', 'short')
     await press(visitor, 'save-password')
-    assert _field(visitor, 'new').error == 'At least 10 characters'
+    assert _field(visitor, 'new').error == 'The new password must be at least 10 characters long.'
     _fill(visitor, '', ' and longer', ' but different')
     await press(visitor, 'save-password')
     assert _field(visitor, 'new').error is None
