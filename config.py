@@ -6,14 +6,18 @@ Setting `SV_DATABASE_URL` and `SV_REDIS_URL` is all it takes to move from the em
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr, TypeAdapter, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from db.enums import Role
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_VAR_DIR = ROOT / 'var'
@@ -21,6 +25,83 @@ DEFAULT_VAR_DIR = ROOT / 'var'
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one sentence an operator can act on."""
+
+
+class OidcProvider(BaseModel):
+    """One OpenID Connect provider people may log in with; an entry of the JSON list in `SV_OIDC_PROVIDERS`.
+
+    `role_claim` names the ID-token claim holding a role or a list of groups; `role_map` maps its values to our
+    roles, the first entry the claim holds winning. Without a match a new user gets `default_role`, and with none
+    (null) people the app does not know yet are refused. An empty `allowed_domains` admits any email domain.
+    """
+
+    model_config = ConfigDict(extra='forbid', frozen=True)
+
+    name: str
+    label: str
+    discovery_url: str
+    client_id: str
+    client_secret: SecretStr
+    allowed_domains: tuple[str, ...] = ()
+    role_claim: str | None = None
+    role_map: dict[str, Role] = {}
+    default_role: Role | None = None
+    scope: str = 'openid email profile'
+
+    @field_validator('name')
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.fullmatch(r'[a-z0-9][a-z0-9_-]{0,59}', value):
+            raise ValueError('must be a slug of lower-case letters, digits, - and _ (at most 60)')
+        return value
+
+    @field_validator('label', 'client_id')
+    @classmethod
+    def _filled(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError('must not be empty')
+        return value.strip()
+
+    @field_validator('discovery_url')
+    @classmethod
+    def _discovery_url(cls, value: str) -> str:
+        if not value.startswith(('http://', 'https://')):
+            raise ValueError('must start with http:// or https://')
+        return value
+
+    @field_validator('allowed_domains')
+    @classmethod
+    def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(domain.strip().lower().lstrip('@') for domain in value)
+
+    @field_validator('scope')
+    @classmethod
+    def _scope(cls, value: str) -> str:
+        if 'openid' not in value.split():
+            raise ValueError('must include openid')
+        return value
+
+
+def _parse_providers(value: object) -> list[OidcProvider]:
+    """The provider list from its JSON text, refusing with where the first problem is."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or '[]')
+        except json.JSONDecodeError:
+            raise ValueError('must be a JSON list of providers') from None
+    if not isinstance(value, list):
+        raise ValueError('must be a JSON list of providers')
+    try:
+        providers = TypeAdapter(list[OidcProvider]).validate_python(value)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ' '.join(str(part) for part in first['loc'][1:])
+        message = str(first['msg']).removeprefix('Value error, ').lower()
+        raise ValueError(f'entry {int(first["loc"][0]) + 1}: {where} {message}'.replace('  ', ' ')) from None
+    names = [provider.name for provider in providers]
+    if duplicate := next((name for name in names if names.count(name) > 1), None):
+        raise ValueError(f'names the provider "{duplicate}" twice')
+    return providers
 
 
 class Settings(BaseSettings):
@@ -50,6 +131,7 @@ class Settings(BaseSettings):
     login_max_per_address: int = 30
     login_address_window_minutes: int = 15
     api_requests_per_minute: int = 120
+    oidc_providers: Annotated[list[OidcProvider], NoDecode] = []
 
     @field_validator(
         'job_retention_days',
@@ -65,6 +147,11 @@ class Settings(BaseSettings):
         if value < 1:
             raise ValueError('must be at least 1')
         return value
+
+    @field_validator('oidc_providers', mode='before')
+    @classmethod
+    def _oidc_providers(cls, value: object) -> list[OidcProvider]:
+        return _parse_providers(value)
 
     @field_validator('database_url')
     @classmethod
@@ -140,6 +227,10 @@ class Settings(BaseSettings):
     def server_mode(self) -> bool:
         """Redis configured: tasks run in separate worker processes and events cross processes."""
         return bool(self.redis_url)
+
+    def oidc_provider(self, name: str) -> OidcProvider | None:
+        """The single sign-on provider called `name` in URLs, if one is configured."""
+        return next((provider for provider in self.oidc_providers if provider.name == name), None)
 
     def secret(self) -> str:
         """The signing key for sessions; generated into `var/secret_key` on first start when none is configured."""

@@ -3,7 +3,7 @@
 from nicegui import app
 
 from config import ROOT
-from pages import auth, intake, jobs, login, media
+from pages import auth, intake, jobs, login, media, sso
 from pages.shell import root
 
 __all__ = ['register', 'root']
@@ -14,6 +14,7 @@ def register() -> None:
     auth.register()
     app.add_static_files('/static', ROOT / 'assets' / 'static')  # logo and favicon, public
     login.register()
+    sso.register()
     media.register()
     jobs.register()
     intake.register()

@@ -74,8 +74,17 @@ def populate() -> Callable[[], None]:
 
 
 @pytest.fixture(scope='module')
+def app_environment() -> Callable[[str], dict[str, str]]:
+    """Override in a test module: more environment for the served app, given the base URL it will answer at."""
+    return lambda _url: {}
+
+
+@pytest.fixture(scope='module')
 def live_app(
-    populate: Callable[[], None], database_template: str, tmp_path_factory: pytest.TempPathFactory
+    populate: Callable[[], None],
+    app_environment: Callable[[str], dict[str, str]],
+    database_template: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """Serve the app on a free port for the module, its database filled by `populate`; yields its base URL."""
     scratch = tmp_path_factory.mktemp('e2e')
@@ -83,8 +92,9 @@ def live_app(
     try:
         _populate(database_url, populate)
         port = _free_port()
+        url = f'http://127.0.0.1:{port}'
         log = scratch / 'server.log'
-        env = _server_env(database_url, scratch / 'var')
+        env = {**_server_env(database_url, scratch / 'var'), **app_environment(url)}
         verbs = [['serve', '--host', '127.0.0.1', '--port', str(port)]]
         if env.get('SV_REDIS_URL'):  # server mode: the tasks run in a worker process of their own, as in production
             verbs.append(['worker', '--workers', '2'])
@@ -94,7 +104,6 @@ def live_app(
                 for verb in verbs
             ]
         try:
-            url = f'http://127.0.0.1:{port}'
             _wait_until_healthy(url, processes, log)
             _server_logs[url] = log
             yield url
