@@ -118,6 +118,8 @@ def _nav_links(items: Sequence[NavItem], drawer: ui.left_drawer) -> None:
         rows[item.path] = row.mark(f'nav-{item.path.strip("/") or "home"}')
 
     def highlight(path: str) -> None:
+        if drawer.is_deleted:  # the shell was redrawn for new rights; the router keeps its handlers for the tab
+            return
         current = active_path(list(rows), path)
         for item_path, row in rows.items():
             active = item_path == current

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 from nicegui import Event, app, background_tasks
 
-from services import bus, events
+from services import bus, events, permission_matrix, permissions, users
 
 watch_changed = Event[[list[int]]]()  # ids of watches created, edited, moved or deleted by anyone, anywhere
 job_changed = Event[[dict]]()  # a job's state (services.jobs snapshot)
 notification = Event[[dict]]()  # a new notification or a change of someone's unread count
 reconnected = Event[[]]()  # the bus was cut off: messages may have been lost, re-read what is shown
+user_changed = Event[[dict]]()  # an account was created or changed: {'id', 'active', 'role'}
+permissions_changed = Event[[list[str]]]()  # the permission matrix changed for these roles
 
 _TOPICS = {
     events.WATCH_CHANGED: lambda message: watch_changed.emit(message['ids']),
     'job': job_changed.emit,
     'notification': notification.emit,
     bus.RECONNECTED: lambda _message: reconnected.emit(),
+    users.TOPIC: lambda message: _user_changed(message),
+    permission_matrix.TOPIC: lambda message: _permissions_changed(message['roles']),
 }
 
 
@@ -33,3 +37,14 @@ def start() -> None:
 def _dispatch(topic: str, message: bus.Message) -> None:
     if handler := _TOPICS.get(topic):
         handler(message)
+
+
+def _user_changed(message: bus.Message) -> None:
+    """Actors of that person loaded before now are refused by the services here too, then the screens follow."""
+    permissions.notice_change(user_ids=[message['id']])
+    user_changed.emit(message)
+
+
+def _permissions_changed(roles: list[str]) -> None:
+    permissions.notice_change(roles=[permissions.parse_role(role) for role in roles])
+    permissions_changed.emit(roles)

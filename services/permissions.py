@@ -1,13 +1,22 @@
 """The five roles, what each may do by default, and the one way a service checks it.
 
-The default matrix follows ARCHITECTURE.md; an admin's overrides (table `role_permissions`) are applied on
-top of it. Row scope is separate from permissions: an actor without `inventory.view_all` sees only the
-watches they sourced.
+The default matrix follows ARCHITECTURE.md; an admin's overrides (table `role_permissions`, edited through
+services/permission_matrix.py) are applied on top of it. Row scope is separate from permissions: an actor without
+`inventory.view_all` sees only the watches they sourced.
+
+An `Actor` is a snapshot taken when a page (or a job, or an API request) loads it, and an open page may hold
+it for hours. So the process keeps a register of changes it has heard of (`notice_change`: fed by the services
+that make them, right after their commit, and by the bus listener of every web process for changes made
+elsewhere). `require` refuses an actor loaded before a change to its role's matrix or to its own account, with
+a sentence asking for a reload; the shell of an open page reloads its actor on the same message within a second,
+so people rarely see the sentence. Reading the matrix on every check would cost a query per check for the same
+result. Actors that are never loaded for a person (`SYSTEM`) are never stale.
 """
 
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -15,7 +24,9 @@ from sqlmodel import Session, select
 
 from db.accounts import RolePermission
 from db.enums import Role
-from services.errors import PermissionDenied
+from services.errors import PermissionDenied, ValidationFailed
+
+STALE = 'Your permissions have just changed; reload the page to carry on.'
 
 
 class Permission(enum.StrEnum):
@@ -142,6 +153,18 @@ DEFAULT_MATRIX: dict[Role, frozenset[Permission]] = {
 }
 
 
+# The change register (see the module's docstring): a counter, and the value it had at the latest change heard of
+# for each role and each user. An actor remembers the counter's value when it was made.
+_lock = threading.Lock()
+_generation = 0
+_role_changed: dict[Role, int] = {}
+_user_changed: dict[int, int] = {}
+
+
+def current_generation() -> int:
+    return _generation
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is acting, with the permissions in force for their role when the actor was loaded."""
@@ -151,6 +174,7 @@ class Actor:
     name: str
     role: Role
     permissions: frozenset[Permission] = field(default_factory=frozenset)
+    generation: int = field(default_factory=current_generation, compare=False, repr=False)
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
@@ -169,7 +193,9 @@ SYSTEM = Actor(id=None, email='system', name='System', role=Role.ADMIN, permissi
 
 
 def require(actor: Actor, *permissions: Permission) -> None:
-    """Refuse unless the actor holds every permission named."""
+    """Refuse unless the actor holds every permission named and was loaded after the latest change to its rights."""
+    if is_stale(actor):
+        raise PermissionDenied(STALE)
     for permission in permissions:
         if not actor.can(permission):
             raise PermissionDenied(f'Your role ({actor.role.value}) may not {permission.description}.')
@@ -189,3 +215,29 @@ def apply_overrides(defaults: frozenset[Permission], overrides: Iterable[tuple[s
             continue
         (granted.add if allow else granted.discard)(known[name])
     return frozenset(granted)
+
+
+def is_stale(actor: Actor) -> bool:
+    """True when the actor was loaded before a change to its role's rights or its account that this process heard of."""
+    if actor.id is None:
+        return False
+    changed = max(_role_changed.get(actor.role, 0), _user_changed.get(actor.id, 0))
+    return actor.generation < changed
+
+
+def notice_change(*, roles: Iterable[Role] = (), user_ids: Iterable[int] = ()) -> None:
+    """Record that these roles' rights or these users' accounts changed: actors loaded before now become stale."""
+    global _generation
+    with _lock:
+        _generation += 1
+        _role_changed.update(dict.fromkeys(roles, _generation))
+        _user_changed.update(dict.fromkeys(user_ids, _generation))
+
+
+def parse_role(value: object) -> Role:
+    """A role from a screen or a request; anything else is refused with a sentence."""
+    try:
+        return Role(value)
+    except ValueError:
+        choices = ', '.join(role.value for role in Role)
+        raise ValidationFailed(f'"{value}" is not a role; choose one of {choices}.', {'role': 'Not a role.'}) from None

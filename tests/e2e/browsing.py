@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from PIL import Image
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -159,3 +160,15 @@ def _path(driver: WebDriver) -> str:
 def _xpath_string(text: str) -> str:
     """An XPath 1.0 string literal (it has no escapes: quote with the kind of quote the text does not contain)."""
     return f'"{text}"' if '"' not in text else f"'{text}'"
+
+
+def photo_file(folder: Path, name: str, colour: tuple[int, int, int]) -> Path:
+    """A plain JPEG the app accepts as a watch photo."""
+    path = folder / name
+    Image.new('RGB', (1200, 900), colour).save(path, 'JPEG', quality=85)
+    return path
+
+
+def photo_files(folder: Path) -> list[Path]:
+    """Two photos of different colours, for an upload of several files."""
+    return [photo_file(folder, f'watch-{n}.jpg', colour) for n, colour in enumerate(((30, 60, 90), (140, 110, 60)))]

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
@@ -18,6 +17,7 @@ from tests.e2e.browsing import (
     button,
     horizontal_overflow,
     log_in,
+    photo_file,
     screenshot,
     set_viewport,
     visible_text,
@@ -52,8 +52,7 @@ def grade(driver: WebDriver, component: str, letter: str) -> WebElement:
 
 
 def test_an_agent_takes_a_watch_in_on_a_tablet(live_app: str, browser: WebDriver, tmp_path: Path):
-    photo = tmp_path / 'dial.jpg'
-    Image.new('RGB', (1200, 900), (180, 150, 90)).save(photo, quality=85)
+    photo = photo_file(tmp_path, 'dial.jpg', (180, 150, 90))
     set_viewport(browser, *PORTRAIT)
     log_in(browser, live_app, 'agnes@example.com', PASSWORD)
     wait_for_path(browser, '/')

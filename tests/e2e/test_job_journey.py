@@ -93,7 +93,7 @@ def _follow(driver: WebDriver, scope: str, name: str) -> tuple[list[str], list[i
     deadline = time.monotonic() + FOLLOW_SECONDS
     while time.monotonic() < deadline:
         for eta in _texts(driver, f'{scope}//*[contains(text(), " left")]'):
-            if not etas or etas[-1] != eta:
+            if eta and (not etas or etas[-1] != eta):  # "" while the label is being redrawn
                 etas.append(eta)
         shown = _percent(driver, scope)
         if shown is not None and (not percents or percents[-1] != shown):

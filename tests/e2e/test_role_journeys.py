@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -29,6 +28,7 @@ from tests.e2e.browsing import (
     click,
     horizontal_overflow,
     log_in,
+    photo_file,
     quasar_field,
     screenshot,
     set_viewport,
@@ -70,12 +70,6 @@ def populate() -> Callable[[], None]:
             WATCHES[name] = (watch_id, watches.get_watch(SYSTEM, watch_id).sku)
 
     return fill
-
-
-def _photo(folder: Path, name: str, colour: tuple[int, int, int]) -> Path:
-    path = folder / name
-    Image.new('RGB', (1200, 900), colour).save(path, 'JPEG', quality=85)
-    return path
 
 
 def _start_intake(driver: WebDriver, base_url: str, reference: str, *photos: Path) -> None:
@@ -167,7 +161,7 @@ def test_an_agent_takes_a_watch_in_with_photos_that_survive_a_reload(live_app: s
     set_viewport(browser, *TABLET_PORTRAIT)
     log_in(browser, live_app, 'agnes@example.com', PASSWORD)
     wait_for_path(browser, '/')
-    photos = _photo(tmp_path, 'dial.jpg', (180, 150, 90)), _photo(tmp_path, 'caseback.jpg', (90, 90, 100))
+    photos = photo_file(tmp_path, 'dial.jpg', (180, 150, 90)), photo_file(tmp_path, 'caseback.jpg', (90, 90, 100))
     _start_intake(browser, live_app, '145.022', *photos)
 
     browser.refresh()  # the tablet drops off the Wi-Fi, or someone pulls to refresh
@@ -266,7 +260,7 @@ def test_an_admin_takes_in_finds_edits_moves_batches_delivers_and_exports(
     set_viewport(browser, *DESKTOP)
     log_in(browser, live_app, 'ada@example.com', PASSWORD)
     visible_text(browser, 'Dashboard')
-    _start_intake(browser, live_app, '2447', _photo(tmp_path, 'front.jpg', (40, 40, 40)))
+    _start_intake(browser, live_app, '2447', photo_file(tmp_path, 'front.jpg', (40, 40, 40)))
     location = quasar_field(browser, 'Location')
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", location)
     location.click()

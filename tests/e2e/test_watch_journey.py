@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import Image
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -20,6 +19,7 @@ from tests.e2e.browsing import (
     button,
     horizontal_overflow,
     log_in,
+    photo_files,
     screenshot,
     set_viewport,
     visible_text,
@@ -44,15 +44,6 @@ def _field(driver: WebDriver, label: str) -> WebElement:
     return wait(driver).until(lambda d: d.find_element(*locator))
 
 
-def _photos(folder: Path) -> list[Path]:
-    paths = []
-    for number, colour in enumerate(((30, 60, 90), (140, 110, 60))):
-        path = folder / f'watch-{number}.jpg'
-        Image.new('RGB', (1200, 900), colour).save(path, 'JPEG')
-        paths.append(path)
-    return paths
-
-
 def test_a_manager_takes_a_watch_in_and_works_on_it(live_app: str, browser: WebDriver, tmp_path: Path):
     set_viewport(browser, *DESKTOP)
     log_in(browser, live_app, 'mia@example.com', PASSWORD)
@@ -71,7 +62,7 @@ def test_a_manager_takes_a_watch_in_and_works_on_it(live_app: str, browser: WebD
     uploader = browser.find_element(
         By.XPATH, '//div[contains(@class,"q-uploader") and not(contains(@class,"hidden"))]//input[@type="file"]'
     )
-    uploader.send_keys('\n'.join(str(path) for path in _photos(tmp_path)))
+    uploader.send_keys('\n'.join(str(path) for path in photo_files(tmp_path)))
     visible_text(browser, 'Photos (2)')
     wait(browser).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'img[src*="/thumb"]'))[0].click()
     visible_text(browser, '1 / 2')

@@ -44,6 +44,13 @@ def _no_listeners_left_over() -> Iterator[None]:
     clients are gone, and call them when a later test's job or notification comes by.
     """
     yield
-    events: list[Event] = [live.watch_changed, live.job_changed, live.notification, live.reconnected]
+    events: list[Event] = [
+        live.watch_changed,
+        live.job_changed,
+        live.notification,
+        live.reconnected,
+        live.user_changed,
+        live.permissions_changed,
+    ]
     for event in events:
         event.callbacks.clear()
