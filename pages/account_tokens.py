@@ -21,7 +21,6 @@ COLUMNS = [
     {'name': 'name', 'label': 'Name', 'field': 'name', 'align': 'left'},
     {'name': 'prefix', 'label': 'Token', 'field': 'prefix_shown', 'align': 'left', 'classes': 'font-mono'},
     {'name': 'scope', 'label': 'Scope', 'field': 'scope_label', 'align': 'left'},
-    {'name': 'created', 'label': 'Created', 'field': 'created', 'align': 'left'},
     {'name': 'expires', 'label': 'Expires', 'field': 'expires', 'align': 'left'},
     {'name': 'used', 'label': 'Last used', 'field': 'used', 'align': 'left'},
     {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
@@ -48,7 +47,8 @@ async def tokens_card(actor: Actor) -> None:
                 ui.label(
                     'Scripts and integrations use a token to reach the API at /api/docs; it acts with your permissions.'
                 ).classes(theme.SUBTITLE)
-            new = ui.button('New token', icon='add').props('unelevated no-caps').mark('new-token')
+            new = ui.button('New token', icon='add').props('unelevated no-caps no-wrap').classes('shrink-0')
+            new.mark('new-token')
         table = ui.table(columns=COLUMNS, rows=[], row_key='id').props('flat bordered dense').classes('w-full')
         table.mark('token-table').props['no-data-label'] = 'No tokens yet.'
         table.add_slot('body-cell-status', _STATUS_SLOT)
@@ -68,8 +68,7 @@ def _row(token: tokens.TokenRead) -> dict[str, Any]:
         'name': token.name,
         'prefix_shown': f'{token.prefix}…',
         'scope_label': SCOPES[token.scope.value],
-        'created': format.when(token.created_at),
-        'expires': format.when(token.expires_at) if token.expires_at else 'Never',
+        'expires': f'{token.expires_at:%Y-%m-%d}' if token.expires_at else 'Never',
         'used': format.when(token.last_used_at) if token.last_used_at else 'Never',
         'status': token.status,
     }
