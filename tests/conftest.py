@@ -7,7 +7,6 @@ migrated once; on PostgreSQL each test gets a database cloned from one migrated 
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import tempfile
@@ -31,7 +30,6 @@ from services import login_limits  # noqa: E402
 from tests import databases  # noqa: E402
 
 PG_URL = os.environ.get('SV_TEST_DATABASE_URL', '')
-_counter = itertools.count()
 
 
 def pytest_report_header() -> list[str]:
@@ -48,10 +46,17 @@ def database_template() -> Iterator[str]:
     databases.drop_template(template)
 
 
+@pytest.fixture(scope='session')
+def _clones(database_template: str) -> Iterator[databases.Clones]:
+    clones = databases.Clones(database_template, _SCRATCH)
+    yield clones
+    clones.close()
+
+
 @pytest.fixture
-def database_url(database_template: str) -> Iterator[str]:
+def database_url(_clones: databases.Clones) -> Iterator[str]:
     """A fresh database for this test, installed as the process-wide engine and in the settings."""
-    url = databases.clone(database_template, _SCRATCH, next(_counter))
+    url = _clones.take()
     os.environ['SV_DATABASE_URL'] = url
     get_settings.cache_clear()
     db_engine.use_engine(db_engine.make_engine(url))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import queue
 import shutil
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -34,6 +37,62 @@ def clone(template: str, scratch: Path, number: int) -> str:
     name = f'{url.database}_{os.getpid()}_{number}'
     _admin(template, f'CREATE DATABASE "{name}" TEMPLATE "{url.database}" STRATEGY FILE_COPY')
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+class Clones:
+    """Fresh copies of the template, one per test. On PostgreSQL a thread makes the next ones while a test runs:
+    a clone takes about 0.4 s of the server's time, which would otherwise add minutes to the suite."""
+
+    def __init__(self, template: str, scratch: Path, ahead: int = 2) -> None:
+        self.template, self.scratch = template, scratch
+        self.numbers = itertools.count()
+        self.ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=ahead)
+        self.stopping = threading.Event()
+        self.maker: threading.Thread | None = None
+        if not template.startswith('sqlite'):
+            self.maker = threading.Thread(target=self._make, name='test database clones', daemon=True)
+            self.maker.start()
+
+    def take(self) -> str:
+        if self.maker is None:
+            return clone(self.template, self.scratch, next(self.numbers))
+        made = self.ready.get()
+        if isinstance(made, BaseException):
+            raise made
+        return made
+
+    def close(self) -> None:
+        """Stop making clones and drop the ones no test took."""
+        self.stopping.set()
+        while self.maker is not None and self.maker.is_alive():
+            self._drop_ready()
+            self.maker.join(timeout=0.1)
+        self._drop_ready()
+
+    def _make(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                made: str | BaseException = clone(self.template, self.scratch, next(self.numbers))
+            except BaseException as error:  # handed to the test that waits for it
+                made = error
+            while not self.stopping.is_set():
+                try:
+                    self.ready.put(made, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            else:
+                if isinstance(made, str):
+                    drop(made)
+
+    def _drop_ready(self) -> None:
+        while True:
+            try:
+                made = self.ready.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(made, str):
+                drop(made)
 
 
 def drop(url: str) -> None:

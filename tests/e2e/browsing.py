@@ -23,7 +23,8 @@ TABLET = (768, 1024)
 
 
 def wait(driver: WebDriver) -> WebDriverWait:
-    return WebDriverWait(driver, WAIT_SECONDS)
+    """Waits that look again when Vue replaced an element between finding it and reading it."""
+    return WebDriverWait(driver, WAIT_SECONDS, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def set_viewport(driver: WebDriver, width: int, height: int) -> None:
@@ -172,3 +173,15 @@ def photo_file(folder: Path, name: str, colour: tuple[int, int, int]) -> Path:
 def photo_files(folder: Path) -> list[Path]:
     """Two photos of different colours, for an upload of several files."""
     return [photo_file(folder, f'watch-{n}.jpg', colour) for n, colour in enumerate(((30, 60, 90), (140, 110, 60)))]
+
+
+def displayed_texts(driver: WebDriver, xpath: str) -> list[str]:
+    """The texts of the displayed elements found (an element Vue just replaced counts as not there)."""
+    found = []
+    for element in driver.find_elements(By.XPATH, xpath):
+        try:
+            if element.is_displayed():
+                found.append(element.text)
+        except StaleElementReferenceException:
+            continue
+    return found

@@ -12,7 +12,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -21,6 +21,7 @@ from tests.e2e.browsing import (
     DESKTOP,
     TABLET,
     button,
+    displayed_texts,
     horizontal_overflow,
     log_in,
     screenshot,
@@ -58,22 +59,10 @@ def _stock(folder: Path) -> Path:
     return path
 
 
-def _texts(driver: WebDriver, xpath: str) -> list[str]:
-    """The displayed texts of the elements found (an element Vue just replaced counts as not there)."""
-    found = []
-    for element in driver.find_elements(By.XPATH, xpath):
-        try:
-            if element.is_displayed():
-                found.append(element.text)
-        except StaleElementReferenceException:
-            continue
-    return found
-
-
 def _see(driver: WebDriver, text: str) -> None:
     """Like `visible_text`, for texts on a part of the page that live updates keep redrawing."""
     try:
-        wait(driver).until(lambda d: _texts(d, f'//*[normalize-space(text())="{text}"]'))
+        wait(driver).until(lambda d: displayed_texts(d, f'//*[normalize-space(text())="{text}"]'))
     except TimeoutException:
         raise AssertionError(f'"{text}" did not appear on {driver.current_url}') from None
 
@@ -92,7 +81,7 @@ def _follow(driver: WebDriver, scope: str, name: str) -> tuple[list[str], list[i
     percents: list[int] = []
     deadline = time.monotonic() + FOLLOW_SECONDS
     while time.monotonic() < deadline:
-        for eta in _texts(driver, f'{scope}//*[contains(text(), " left")]'):
+        for eta in displayed_texts(driver, f'{scope}//*[contains(text(), " left")]'):
             if eta and (not etas or etas[-1] != eta):  # "" while the label is being redrawn
                 etas.append(eta)
         shown = _percent(driver, scope)
@@ -100,7 +89,7 @@ def _follow(driver: WebDriver, scope: str, name: str) -> tuple[list[str], list[i
             if 10 <= shown <= 90 and not any(10 <= earlier <= 90 for earlier in percents):
                 screenshot(driver, name)
             percents.append(shown)
-        if _texts(driver, f'{scope}//*[normalize-space(text())="Finished"]'):
+        if displayed_texts(driver, f'{scope}//*[normalize-space(text())="Finished"]'):
             return etas, [*percents, _percent(driver, scope) or 0]  # the bar as the finished job left it
         time.sleep(0.05)
     raise AssertionError(f'the job did not finish within {FOLLOW_SECONDS} s; ETAs seen: {etas}')
@@ -108,7 +97,7 @@ def _follow(driver: WebDriver, scope: str, name: str) -> tuple[list[str], list[i
 
 def _percent(driver: WebDriver, scope: str) -> int | None:
     """The percentage the panel shows beside its counts (a label reading "42%")."""
-    texts = _texts(driver, f'{scope}//*[contains(text(), "%")]')
+    texts = displayed_texts(driver, f'{scope}//*[contains(text(), "%")]')
     return next((int(text[:-1]) for text in texts if re.fullmatch(r'\d+%', text)), None)
 
 
