@@ -7,7 +7,13 @@ from collections.abc import Callable
 from nicegui import ui
 
 from components import format, theme
+from components.job_panel import start_with_panel
+from components.offload import call
+from services import ai_settings
 from services.bulk import BulkResult
+from services.errors import ServiceError
+from services.integrations.ai import LANGUAGES
+from services.permissions import Actor
 
 
 class BulkBar:
@@ -59,6 +65,47 @@ def report(verb: str, result: BulkResult) -> None:
         with ui.row().classes('w-full justify-end'):
             ui.button('Close', on_click=dialog.close).props('flat')
     dialog.open()
+
+
+async def describe(actor: Actor, scope: str, params: dict) -> None:
+    """Ask for the languages, then start the `descriptions` job for `params` (`ids` or `filters`) with its panel.
+
+    The job panel opens where the bulk bar's button is, after this dialog is gone, so it outlives the dialog.
+    """
+    try:
+        settings = await call(ai_settings.get, actor)
+    except ServiceError as error:
+        ui.notify(str(error), type='negative')
+        return
+    provider = {'builtin': 'the built-in writer', 'openai': 'the OpenAI-compatible model', 'make': 'Make.com'}
+    with ui.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3').mark('describe-dialog'):
+        ui.label(f'Describe {scope}').classes(theme.CARD_TITLE)
+        ui.label(
+            f'New drafts by {provider[settings.provider]}, one per watch and language. Approved texts stay as they '
+            'are; each new draft waits on its watch page for review.'
+        ).classes(theme.SUBTITLE)
+        boxes = {
+            code: ui.checkbox(name, value=code in settings.languages).mark(f'describe-{code}')
+            for code, name in LANGUAGES.items()
+        }
+        problem = ui.label().classes('text-sm text-red-700').mark('describe-problem')
+
+        def start() -> None:
+            chosen = [code for code, box in boxes.items() if box.value]
+            if not chosen:
+                problem.text = 'Choose at least one language.'
+                return
+            dialog.submit(chosen)
+
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat')
+            ui.button('Start', icon='auto_awesome', on_click=start).props('unelevated').mark('describe-start')
+    try:
+        languages = await dialog
+    finally:
+        dialog.delete()
+    if languages:
+        await start_with_panel(actor, 'descriptions', {**params, 'languages': languages})
 
 
 def _watches(count: int) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from nicegui import Event, app, background_tasks
 
-from services import bus, events, permission_matrix, permissions, users
+from services import bus, descriptions, events, permission_matrix, permissions, users
 
 watch_changed = Event[[list[int]]]()  # ids of watches created, edited, moved or deleted by anyone, anywhere
 job_changed = Event[[dict]]()  # a job's state (services.jobs snapshot)
@@ -18,6 +18,7 @@ notification = Event[[dict]]()  # a new notification or a change of someone's un
 reconnected = Event[[]]()  # the bus was cut off: messages may have been lost, re-read what is shown
 user_changed = Event[[dict]]()  # an account was created or changed: {'id', 'active', 'role'}
 permissions_changed = Event[[list[str]]]()  # the permission matrix changed for these roles
+descriptions_changed = Event[[int]]()  # a watch's listing texts changed (a draft, an edit, an approval, a callback)
 
 _TOPICS = {
     events.WATCH_CHANGED: lambda message: watch_changed.emit(message['ids']),
@@ -26,6 +27,7 @@ _TOPICS = {
     bus.RECONNECTED: lambda _message: reconnected.emit(),
     users.TOPIC: lambda message: _user_changed(message),
     permission_matrix.TOPIC: lambda message: _permissions_changed(message['roles']),
+    descriptions.TOPIC: lambda message: descriptions_changed.emit(message['watch_id']),
 }
 
 

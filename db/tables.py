@@ -1,11 +1,12 @@
 """Every table of the product, imported once so the metadata (and Alembic) sees the whole model."""
 
-from db import accounts, contacts, inventory, ledger, listings, places, shipping, system, workflow
+from db import accounts, contacts, descriptions, inventory, ledger, listings, places, shipping, system, workflow
 from db.base import metadata
 
 __all__ = [
     'accounts',
     'contacts',
+    'descriptions',
     'inventory',
     'ledger',
     'listings',

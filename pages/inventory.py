@@ -234,6 +234,10 @@ class InventoryList:
                     ui.menu_item(title, on_click=lambda k=key: self._print(k)).mark(f'labels-{key}')
         if can(Permission.INVENTORY_EXPORT):
             self._export_menu('Export', whole=False)
+        if can(Permission.DESCRIPTIONS_WRITE):
+            ui.button('Describe…', icon='auto_awesome', on_click=self._describe).props('flat dense').mark(
+                'bulk-describe'
+            )
 
     async def _move_stage(self, stage_id: int) -> None:
         try:
@@ -311,6 +315,15 @@ class InventoryList:
     async def _print(self, layout: str) -> None:
         """A label run is a job: the panel shows it sheet by sheet and downloads the file when it is done."""
         await start_with_panel(self.actor, 'labels', {'layout': layout, 'ids': await self._chosen_ids()})
+
+    async def _describe(self) -> None:
+        """Drafts for the selection, or for everything the filter matches, by the descriptions job."""
+        if self.all_matching:
+            await bulk_bar.describe(self.actor, f'all {self.matching_text} matching', {'filters': self.filters})
+            return
+        ids = await self._chosen_ids()
+        scope = f'{format.count(len(ids))} selected {"watch" if len(ids) == 1 else "watches"}'
+        await bulk_bar.describe(self.actor, scope, {'ids': ids})
 
     def _export_menu(self, label: str, *, whole: bool) -> None:
         """CSV or XLSX, of the selection (in the bulk bar) or of everything the filter matches (in the header)."""

@@ -19,6 +19,7 @@ from components.notices import banner, refusal
 from components.offload import call
 from pages import (
     account,
+    ai_settings,
     audit_log,
     auth,
     batches,
@@ -48,6 +49,7 @@ NAV = [
     NavItem('Workflow', 'account_tree', '/settings/workflow', Permission.WORKFLOW_CONFIGURE),
     NavItem('Users', 'group', '/settings/users', Permission.USERS_MANAGE),
     NavItem('Permissions', 'admin_panel_settings', '/settings/permissions', Permission.PERMISSIONS_MANAGE),
+    NavItem('AI descriptions', 'auto_awesome', '/settings/descriptions', Permission.SETTINGS_MANAGE),
     NavItem('Audit log', 'fact_check', '/audit', Permission.AUDIT_VIEW),
     NavItem('My account', 'manage_accounts', '/account'),
 ]
@@ -107,6 +109,7 @@ def _draw(actor: Actor, user: accounts.UserRead) -> None:
             '/settings/users': _guard(Permission.USERS_MANAGE, users.list_view),
             '/settings/users/{user_id}': _guard(Permission.USERS_MANAGE, users.detail_view),
             '/settings/permissions': _guard(Permission.PERMISSIONS_MANAGE, permissions.view),
+            '/settings/descriptions': _guard(Permission.SETTINGS_MANAGE, ai_settings.view),
             '/audit': _guard(Permission.AUDIT_VIEW, audit_log.view),
             '/account': account.view,
         },

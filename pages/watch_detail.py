@@ -11,6 +11,7 @@ from typing import TypeVar
 from nicegui import ui
 
 from components import format, theme
+from components.descriptions_panel import DescriptionsPanel
 from components.gallery import Gallery
 from components.live_screen import follow_watches
 from components.offload import call
@@ -170,6 +171,7 @@ def _skeleton(actor: Actor, loaded: _Loaded) -> tuple[_Boxes, Gallery]:
     with ui.row().classes('w-full gap-6 items-start flex-wrap lg:flex-nowrap'):
         with ui.column().classes('w-full lg:w-7/12 gap-6'):
             gallery = Gallery(actor, loaded.watch.id, loaded.limits)
+            DescriptionsPanel(actor, loaded.watch.id)  # follows its own texts; the page's redraws leave it be
             attributes = ui.column().classes('w-full gap-6')
         side = ui.column().classes('w-full lg:w-5/12 gap-6')
     return _Boxes(top, attributes, side), gallery

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from db.enums import JobStatus
 from db.system import Job
 from services import bus
+from services.job_descriptions import DescriptionsKind
 from services.job_export import ExportKind
 from services.job_import import ImportKind
 from services.job_kinds import JobKind
@@ -24,7 +25,9 @@ TOPIC = 'job'  # bus topic; the message is JobView.model_dump(mode='json')
 ERRORS_SHOWN = 100
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
-KINDS: dict[str, JobKind] = {kind.name: kind for kind in (ExportKind(), LabelKind(), ImportKind(), ReindexKind())}
+KINDS: dict[str, JobKind] = {
+    kind.name: kind for kind in (ExportKind(), LabelKind(), ImportKind(), ReindexKind(), DescriptionsKind())
+}
 
 
 class ItemError(BaseModel):

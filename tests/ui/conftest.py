@@ -51,6 +51,7 @@ def _no_listeners_left_over() -> Iterator[None]:
         live.reconnected,
         live.user_changed,
         live.permissions_changed,
+        live.descriptions_changed,
     ]
     for event in events:
         event.callbacks.clear()
