@@ -62,7 +62,7 @@ def main() -> None:
 def make_admin():
     from services import accounts
 
-    user, _ = accounts.create_admin('bench@example.com', 'bench password 123')
+    user, _ = accounts.create_admin('bench@example.com', 'a quiet shop of old watches')
     return accounts.load_actor(user.id)
 
 

@@ -35,7 +35,7 @@ def watch_and_manager() -> tuple[object, int]:
     from db.workflow import Stage
     from services import accounts
 
-    user, _ = accounts.create_admin('bench@example.com', 'bench password 1')
+    user, _ = accounts.create_admin('bench@example.com', 'a quiet shop of old watches')
     with session_scope() as session:
         stage_id = session.exec(select(Stage.id).where(Stage.key == 'intake')).one()
         watch = Watch(sku='SV-BENCH-00001', brand='Omega', model='Speedmaster', stage_id=stage_id)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from services.permissions import Actor
 
-EMAIL, PASSWORD = 'bench@example.com', 'bench password 1'
+EMAIL, PASSWORD = 'bench@example.com', 'a quiet shop of old watches'
 BOX = 'header input[type=search]'
 # Notes when the last keystroke reached the box, and the first moment the dropdown holds the answer for the text.
 _WATCH_ANSWER = """

@@ -36,6 +36,7 @@ from pages import (
     workflow_admin,
 )
 from services import accounts
+from services.errors import PermissionDenied
 from services.permissions import Actor, Permission, is_stale
 
 NAV = [
@@ -175,6 +176,8 @@ class _AccountFollower:
 def _guard(permission: Permission, builder: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
     """Show a polite refusal instead of a screen the role may not open (the services would refuse anyway).
 
+    Rights can change while a screen is being built (an admin edits the matrix): the service's refusal then takes
+    the screen's place too, until the shell redraws for the new rights a moment later.
     `functools.wraps` keeps the builder's signature visible, so `ui.sub_pages` still hands it path parameters.
     """
 
@@ -183,6 +186,9 @@ def _guard(permission: Permission, builder: Callable[..., Awaitable[None]]) -> C
         if not actor.can(permission):
             refusal(f'You may not {permission.description}.')
             return
-        await builder(actor, **kwargs)
+        try:
+            await builder(actor, **kwargs)
+        except PermissionDenied as refused:
+            refusal(str(refused))
 
     return guarded

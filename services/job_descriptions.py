@@ -1,9 +1,10 @@
 """The descriptions job: new drafts for the chosen (or matching) watches in the chosen languages.
 
 Each item is one watch in one language, its own unit of work, so a failed item (with the provider's sentence)
-is retried alone and never duplicates a text that succeeded. A batch is as large as the provider's concurrency
-and its items run side by side in a thread pool: the runner checks for a cancel between batches, so a cancel
-waits for at most one round of provider calls. A Make.com item waits for its callback, polling its request row;
+is retried alone and never duplicates a text that succeeded. A batch holds a few waves of the provider's
+concurrency and its items run side by side in a thread pool; each item looks for a cancel before asking the
+provider, so a cancel waits for at most one round of provider calls (the items not asked are failed items, for
+"retry failed"). A Make.com item waits for its callback, polling its request row;
 it gives up when the request expires, and withdraws it when the job is cancelled (a withdrawn item is a failed
 item: once a resumed job has ended, "retry failed" asks for it again). Approved texts stay untouched:
 a watch that has one gets a new draft beside it.
@@ -11,7 +12,6 @@ a watch that has one gets a new draft beside it.
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ from services.validation import validated
 from services.watch_filter import WatchFilter
 
 BUILTIN_BATCH = 25
+WAVES = 8  # items per pool thread in one batch of a provider that is asked over the network
+CANCELLED = 'Not written: the job was cancelled before this text was asked for.'
 PROVIDER_NAMES = {'builtin': 'built-in writer', 'openai': 'OpenAI-compatible', 'make': 'Make.com'}
 
 
@@ -50,10 +52,12 @@ class DescriptionsKind(JobKind):
 
     @property
     def batch(self) -> int:  # type: ignore[override]
-        """As many items as the provider may be asked at once (read per batch: a change applies at the next); the
-        built-in writer takes a few milliseconds an item, so its batches are larger and run one after another."""
+        """Several waves of as many items as the provider may be asked at once (read per batch: a change applies at
+        the next). A batch only as large as the pool would wait for its slowest reply before the next could start;
+        with a few waves the pool stays full between the runner's checkpoints. The built-in writer takes a few
+        milliseconds an item, so its batches are larger and run one after another."""
         config = ai_settings.current()
-        return BUILTIN_BATCH if config.provider == 'builtin' else config.concurrency
+        return BUILTIN_BATCH if config.provider == 'builtin' else config.concurrency * WAVES
 
     def plan(self, session: Session, actor: Actor, params: dict[str, Any], directory: Path) -> Plan:
         require(actor, Permission.DESCRIPTIONS_WRITE, Permission.INVENTORY_VIEW)
@@ -77,8 +81,7 @@ class DescriptionsKind(JobKind):
         workers = max(1, min(config.concurrency, len(keys)))
         with descriptions.open_writer(config) as provider, ThreadPoolExecutor(workers) as pool:
             failures = dict(pool.map(lambda key: (key, self._attempt(ctx, config, provider, key)), keys))
-        if config.provider == 'make' and _cancel_requested(ctx.job_id):
-            _let_the_runner_see_the_cancel()
+        ctx.check_soon = _cancel_requested(ctx.job_id)  # the job then ends cancelled, not with failed items
         return {key: message for key, message in failures.items() if message}
 
     def _attempt(self, ctx: RunContext, config: AiConfig, provider: descriptions.Writer, key: str) -> str | None:
@@ -87,6 +90,8 @@ class DescriptionsKind(JobKind):
             watch_id, language = _split(key)
             facts = descriptions.facts_of(ctx.actor, watch_id)
             ctx.note(self.item_label(key))
+            if _cancel_requested(ctx.job_id):  # a batch holds several waves: the later ones are not sent at all
+                return CANCELLED
             if config.provider == 'make':
                 request_id = descriptions.request_make(ctx.actor, config, watch_id, facts, language, job_id=ctx.job_id)
                 descriptions.wait_for_callback(request_id, lambda: _cancel_requested(ctx.job_id))
@@ -105,14 +110,6 @@ class DescriptionsKind(JobKind):
 def _split(key: str) -> tuple[int, str]:
     watch_id, _, language = key.partition(':')
     return int(watch_id), language
-
-
-def _let_the_runner_see_the_cancel() -> None:
-    """The items withdrew their requests and failed; pausing one checkpoint interval makes the runner read the
-    cancel right after this batch, so the job ends cancelled (not failed) and sends no further requests."""
-    from services.job_runner import CHECKPOINT_SECONDS  # the runner imports the kinds, so not at the top
-
-    time.sleep(CHECKPOINT_SECONDS)
 
 
 def _cancel_requested(job_id: int) -> bool:

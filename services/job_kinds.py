@@ -59,6 +59,7 @@ class RunContext:
     directory: Path
     state: dict[str, Any] = field(default_factory=dict)
     note: Callable[[str], None] = lambda _text: None  # how far a long single item has come, for the screens
+    check_soon: bool = False  # set by a kind that saw a cancel: the runner reads it after this batch, not later
 
     def save_part(self, name: str, value: Any) -> None:
         """Keep a batch's output until the end; written whole or not at all, so a crash leaves no half part."""

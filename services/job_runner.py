@@ -116,7 +116,8 @@ def _work(state: _Run, *, progress: bool) -> str:
             if not progress:
                 continue
             now = time.monotonic()
-            if now - last_checkpoint >= CHECKPOINT_SECONDS:
+            if now - last_checkpoint >= CHECKPOINT_SECONDS or ctx.check_soon:
+                ctx.check_soon = False
                 _checkpoint(state)
                 last_checkpoint = now
             if now - last_publish >= PUBLISH_SECONDS:
