@@ -7,7 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
-from components import field_errors, format, theme
+from components import clipboard, field_errors, format, theme
 from components.dialogs import confirm
 from components.offload import call
 from db.enums import TokenScope
@@ -129,12 +129,8 @@ async def _show_once(plaintext: str) -> None:
             ui.label('Copy it now: you will not see it again. Store it like a password.').classes('text-sm')
         with ui.row().classes('w-full items-center no-wrap gap-2'):
             ui.input(value=plaintext).props('outlined dense readonly').classes('grow font-mono').mark('token-value')
-
-            async def copy() -> None:
-                ui.clipboard.write(plaintext)
-                ui.notify('Token copied.', type='positive')
-
-            ui.button(icon='content_copy', on_click=copy).props('flat round').tooltip('Copy').mark('token-copy')
+            copy = ui.button(icon='content_copy', on_click=lambda: clipboard.copy(plaintext, 'Token copied.'))
+            copy.props('flat round').tooltip('Copy').mark('token-copy')
         with ui.row().classes('w-full justify-end'):
             ui.button('Done', on_click=dialog.close).props('unelevated').mark('token-done')
     await _shown(dialog)

@@ -12,7 +12,7 @@ from typing import Any
 from nicegui import ui
 from nicegui.elements.mixins.validation_element import ValidationElement
 
-from components import field_errors, theme
+from components import clipboard, field_errors, theme
 from components.live_screen import Coalescer
 from components.offload import call
 from services import ai_settings, watches
@@ -143,9 +143,9 @@ class SettingsForm:
             with ui.row().classes('w-full items-center gap-2 no-wrap'):
                 url = ui.input(value=make.callback_url).props('outlined dense readonly').classes('flex-1 font-mono')
                 url.mark('callback-url')
-                ui.button('Copy', icon='content_copy', on_click=lambda: self._copy(make.callback_url)).props(
-                    'outline'
-                ).mark('copy-callback-url')
+                address, copied = make.callback_url, 'Callback URL copied.'
+                copy = ui.button('Copy', icon='content_copy', on_click=lambda: clipboard.copy(address, copied))
+                copy.props('outline').mark('copy-callback-url')
         return card
 
     def _template(self, template: str) -> None:
@@ -258,10 +258,6 @@ class SettingsForm:
         self.body.clear()
         with self.body:
             SettingsForm(self.actor, saved, self.body)
-
-    def _copy(self, url: str) -> None:
-        ui.clipboard.write(url)
-        ui.notify('Callback URL copied.', type='positive')
 
 
 def _preview(actor: Actor, template: str, sku: str, language: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
-from components import field_errors, format, live, theme
+from components import clipboard, field_errors, format, live, theme
 from components.dialogs import confirm
 from components.live_screen import Coalescer, Subscriptions
 from components.notices import dead_end, empty_state
@@ -146,18 +146,13 @@ async def _show_password(email: str, password: str, title: str) -> None:
                  'first login.').classes('text-sm')  # fmt: skip
         with ui.row().classes('w-full items-center gap-2 no-wrap rounded bg-stone-100 dark:bg-stone-800 px-3 py-2'):
             ui.label(password).classes('font-mono text-base flex-1 break-all select-all').mark('one-time-password')
-            ui.button(icon='content_copy', on_click=lambda: _copy(password)).props(
+            ui.button(icon='content_copy', on_click=lambda: clipboard.copy(password)).props(
                 'flat round dense aria-label="Copy"'
             ).mark('copy-password')
         with ui.row().classes('w-full justify-end'):
             ui.button('Done', on_click=dialog.close).props('unelevated').mark('one-time-done')
     await dialog
     dialog.delete()
-
-
-def _copy(text: str) -> None:
-    ui.clipboard.write(text)
-    ui.notify('Copied.', type='positive')
 
 
 # --- one account ---------------------------------------------------------------------------------------------------
