@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from db.base import created_at_field
+from db.base import created_at_field, timestamp_field
 from db.enums import CommissionBasis, Role, TransactionType
 from db.types import JSONType, Money, Rate, enum_type
 
@@ -41,6 +41,7 @@ class Transaction(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key='users.id', ondelete='RESTRICT')
     contact_id: int | None = Field(default=None, foreign_key='contacts.id', ondelete='RESTRICT', index=True)
     batch_id: int | None = Field(default=None, foreign_key='batches.id', ondelete='RESTRICT', index=True)
+    sale_id: int | None = Field(default=None, foreign_key='sales.id', ondelete='RESTRICT', index=True)
     reverses_id: int | None = Field(default=None, foreign_key='transactions.id', ondelete='RESTRICT', unique=True)
     reference: str | None = Field(default=None, max_length=80, index=True)
     memo: str | None = Field(default=None, max_length=500)
@@ -48,6 +49,18 @@ class Transaction(SQLModel, table=True):
     created_at: datetime = created_at_field()
     prev_hash: str = Field(max_length=64)
     row_hash: str = Field(max_length=64, unique=True)
+
+
+class LedgerHead(SQLModel, table=True):
+    """One row every booking locks first (UPDATE), so bookings chain one after another on both databases.
+
+    Without it two concurrent bookings could read the same last hash and both chain onto it.
+    """
+
+    __tablename__ = 'ledger_head'
+
+    id: int = Field(primary_key=True)
+    booked_at: datetime | None = timestamp_field()
 
 
 class FxRate(SQLModel, table=True):

@@ -1,6 +1,20 @@
 """Every table of the product, imported once so the metadata (and Alembic) sees the whole model."""
 
-from db import accounts, contacts, descriptions, inventory, ledger, listings, places, shipping, system, workflow
+from db import (
+    accounts,
+    contacts,
+    descriptions,
+    inventory,
+    ledger,
+    listings,
+    places,
+    reconciliation,
+    reports,
+    sales,
+    shipping,
+    system,
+    workflow,
+)
 from db.base import metadata
 
 __all__ = [
@@ -12,6 +26,9 @@ __all__ = [
     'listings',
     'metadata',
     'places',
+    'reconciliation',
+    'reports',
+    'sales',
     'shipping',
     'system',
     'workflow',

@@ -1,27 +1,143 @@
-"""The ledger's tamper evidence: each transaction's hash covers its content and the hash of the row before it.
+"""The ledger's core: every booking goes through `post`, which prices it in the base currency and chains its hash.
 
-Booking, reversing and reporting arrive with the finance work; what is here is what every writer of
-ledger rows must share, so that one verification can walk the whole chain.
+Each transaction's hash covers its booked content and the hash of the row before it, so a change made behind
+the application's back breaks the chain from that row on. `post` takes the ledger head's row lock first, so two
+bookings never chain onto the same predecessor. Callers authorise, audit and publish; `post` only books.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from config import get_settings
+from db.enums import TransactionType
+from db.ledger import FxRate, LedgerHead, Transaction
+from db.types import utcnow
+from services.errors import ValidationFailed
+from services.money import CENT, check_currency
 
 GENESIS = '0' * 64
 HASHED_FIELDS = (
     'type', 'value_date', 'amount', 'currency', 'fx_rate', 'base_amount', 'base_currency', 'watch_id', 'user_id',
     'contact_id', 'batch_id', 'reverses_id', 'reference', 'memo', 'created_by_id',
 )  # fmt: skip
+# Fields added after the chain began: hashed only when set, so rows booked before them keep their hash.
+LATER_FIELDS = ('sale_id',)
+# A rate may be this many days older than the booking (weekends and holidays publish none); older is refused.
+RATE_LOOKBACK_DAYS = 7
+RATE = Decimal('0.00000001')
+T = TransactionType
+# The sign of money for the business: what comes in is positive, what goes out (or is owed out) is negative.
+INFLOWS = frozenset({T.SALE})
+OUTFLOWS = frozenset({T.PURCHASE, T.PLATFORM_FEE, T.SHIPPING, T.SERVICE, T.AGENT_COMMISSION, T.SELLER_COMMISSION,
+                      T.ADVANCE, T.PAYOUT, T.REFUND})  # fmt: skip
+_LINKS = ('watch_id', 'user_id', 'contact_id', 'batch_id', 'sale_id', 'reverses_id', 'reference', 'memo')
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one booking says. `amount` is signed (see INFLOWS/OUTFLOWS); `fx_rate` given by hand wins over the table."""
+
+    type: TransactionType
+    amount: Decimal
+    currency: str
+    value_date: date
+    watch_id: int | None = None
+    user_id: int | None = None
+    contact_id: int | None = None
+    batch_id: int | None = None
+    sale_id: int | None = None
+    reverses_id: int | None = None
+    reference: str | None = None
+    memo: str | None = None
+    fx_rate: Decimal | None = None
+
+
+def signed(kind: TransactionType, amount: Decimal) -> Decimal:
+    """The amount a person typed (positive; an adjustment may be either) with the sign its type books it with."""
+    if kind in OUTFLOWS:
+        return -abs(amount)
+    if kind in INFLOWS:
+        return abs(amount)
+    return amount
+
+
+def post(session: Session, entry: Entry, *, created_by_id: int | None) -> Transaction:
+    """Book one entry in the caller's transaction; ValidationFailed (nothing written) when it cannot be priced."""
+    currency = check_currency(entry.currency)
+    amount = Decimal(entry.amount).quantize(CENT, rounding=ROUND_HALF_EVEN)
+    if amount == 0:
+        raise ValidationFailed('An amount of zero cannot be booked.', {'amount': 'Enter an amount other than 0.'})
+    rate = rate_for(session, currency, entry.value_date, entry.fx_rate)
+    _lock_head(session)
+    row = Transaction(
+        **{name: getattr(entry, name) for name in _LINKS},
+        type=entry.type,
+        value_date=entry.value_date,
+        amount=amount,
+        currency=currency,
+        fx_rate=rate,
+        base_amount=(amount / rate).quantize(CENT, rounding=ROUND_HALF_EVEN),
+        base_currency=get_settings().base_currency,
+        created_by_id=created_by_id,
+        prev_hash=last_hash(session),
+        row_hash='',
+    )
+    row.row_hash = row_hash(row.prev_hash, row.model_dump())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def rate_for(session: Session, currency: str, day: date, given: Decimal | None = None) -> Decimal:
+    """Units of `currency` per one unit of the base currency on `day`: given by hand, or the latest within a week."""
+    if given is not None:
+        rate = Decimal(given)
+        if not rate.is_finite() or rate <= 0:
+            raise ValidationFailed('An exchange rate must be above 0.', {'fx_rate': 'Enter a rate above 0.'})
+        return rate.quantize(RATE, rounding=ROUND_HALF_EVEN)
+    if currency == get_settings().base_currency:
+        return Decimal(1)
+    found = session.exec(
+        select(FxRate.rate)
+        .where(FxRate.currency == currency, FxRate.rate_date <= day)
+        .where(FxRate.rate_date >= day - timedelta(days=RATE_LOOKBACK_DAYS))
+        .order_by(FxRate.rate_date.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        raise ValidationFailed(
+            f'No {currency} exchange rate is known for {day.isoformat()} or the days just before it; '
+            'fetch the rates or enter the rate by hand.',
+            {'fx_rate': f'Enter the {currency} rate for this day.'},
+        )
+    return found
+
+
+def last_hash(session: Session) -> str:
+    """The hash the next row chains onto: the newest row's, or the genesis value for an empty ledger."""
+    found = session.execute(sa.select(Transaction.row_hash).order_by(Transaction.id.desc()).limit(1)).scalar()
+    return found or GENESIS
+
+
+def _lock_head(session: Session) -> None:
+    """Take the head row's write lock (a row lock on PostgreSQL, the database's write lock on SQLite)."""
+    session.execute(sa.update(LedgerHead).where(LedgerHead.id == 1).values(booked_at=utcnow()))
 
 
 def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
     """SHA-256 over the previous hash and a canonical text of the row's booked content."""
-    canonical = json.dumps({name: _canonical(row.get(name)) for name in HASHED_FIELDS}, sort_keys=True)
+    content = {name: _canonical(row.get(name)) for name in HASHED_FIELDS}
+    content |= {name: _canonical(row[name]) for name in LATER_FIELDS if row.get(name) is not None}
+    canonical = json.dumps(content, sort_keys=True)
     return hashlib.sha256(f'{prev_hash}|{canonical}'.encode()).hexdigest()
 
 
