@@ -192,7 +192,7 @@ def _broadcast_events() -> None:
     """Put this process's committed changes on the bus, so the screens of every web process hear of them."""
     from services import bus, notifications
 
-    bus.broadcast_watch_changes()
+    bus.broadcast_changes()
     notifications.broadcast_notifications()
 
 

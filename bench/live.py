@@ -281,7 +281,7 @@ def run_mode(name: str, scratch: Path, subjects: Iterator[Subject], runs: int, r
     from services import bus
 
     with mode(redis_url, scratch), serving(scratch) as url:
-        stop_broadcast = bus.broadcast_watch_changes() if redis_url else lambda: None
+        stop_broadcast = bus.broadcast_changes() if redis_url else lambda: None
         try:
             figures = measure(url, subjects, runs, bench_commits=bool(redis_url))
         finally:

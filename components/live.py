@@ -19,9 +19,11 @@ reconnected = Event[[]]()  # the bus was cut off: messages may have been lost, r
 user_changed = Event[[dict]]()  # an account was created or changed: {'id', 'active', 'role'}
 permissions_changed = Event[[list[str]]]()  # the permission matrix changed for these roles
 descriptions_changed = Event[[int]]()  # a watch's listing texts changed (a draft, an edit, an approval, a callback)
+ledger_changed = Event[[list[int]]]()  # ids of transactions just booked (sales, fees, reversals, payouts, ...)
 
 _TOPICS = {
     events.WATCH_CHANGED: lambda message: watch_changed.emit(message['ids']),
+    events.LEDGER_CHANGED: lambda message: ledger_changed.emit(message['ids']),
     'job': job_changed.emit,
     'notification': notification.emit,
     bus.RECONNECTED: lambda _message: reconnected.emit(),

@@ -160,15 +160,21 @@ def get_bus() -> LocalBus | RedisBus:
     return LocalBus()
 
 
-def broadcast_watch_changes() -> Callable[[], None]:
-    """Forward every committed watch change to the screens of every web process; returns the unsubscribe.
+def broadcast_changes() -> Callable[[], None]:
+    """Forward every committed watch or ledger change to the screens of every web process; returns the unsubscribe.
 
     Called once at start-up by the web process and by each worker, so a change made by a task reaches the
     screens too. The ids travel with the message: a screen reloads only when it shows one of them (or a list
     whose membership they may change).
     """
-    return events.subscribe(events.WATCH_CHANGED, _forward_watch_change)
+    stops = [events.subscribe(name, _forward_change) for name in (events.WATCH_CHANGED, events.LEDGER_CHANGED)]
+
+    def stop_all() -> None:
+        for stop in stops:
+            stop()
+
+    return stop_all
 
 
-def _forward_watch_change(event: events.Event) -> None:
-    get_bus().publish(events.WATCH_CHANGED, {'ids': list(event.ids)})
+def _forward_change(event: events.Event) -> None:
+    get_bus().publish(event.name, {'ids': list(event.ids)})

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 # Watches were created, edited, moved between stages, batches or locations, given photos, or deleted.
 WATCH_CHANGED = 'watch.changed'
+# Bookings were added to the ledger (a sale, a fee, a reversal, a payout, ...): ids are the transactions'.
+LEDGER_CHANGED = 'ledger.changed'
 
 log = logging.getLogger(__name__)
 _PENDING = 'svcrm.events'  # key in Session.info: {name: {id: None}} in the order recorded

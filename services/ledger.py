@@ -2,7 +2,8 @@
 
 Each transaction's hash covers its booked content and the hash of the row before it, so a change made behind
 the application's back breaks the chain from that row on. `post` takes the ledger head's row lock first, so two
-bookings never chain onto the same predecessor. Callers authorise, audit and publish; `post` only books.
+bookings never chain onto the same predecessor. Callers authorise and audit; `post` books and records the
+`ledger.changed` event.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from config import get_settings
 from db.enums import TransactionType
 from db.ledger import FxRate, LedgerHead, Transaction
 from db.types import utcnow
+from services import events
 from services.errors import ValidationFailed
 from services.money import CENT, check_currency
 
@@ -94,6 +96,7 @@ def post(session: Session, entry: Entry, *, created_by_id: int | None) -> Transa
     row.row_hash = row_hash(row.prev_hash, row.model_dump())
     session.add(row)
     session.flush()
+    events.record(session, events.LEDGER_CHANGED, ids=[row.id])
     return row
 
 

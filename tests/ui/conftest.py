@@ -52,6 +52,7 @@ def _no_listeners_left_over() -> Iterator[None]:
         live.user_changed,
         live.permissions_changed,
         live.descriptions_changed,
+        live.ledger_changed,
     ]
     for event in events:
         event.callbacks.clear()
