@@ -131,6 +131,7 @@ class Settings(BaseSettings):
     login_max_per_address: int = 30
     login_address_window_minutes: int = 15
     api_requests_per_minute: int = 120
+    ecb_base_url: str = 'https://www.ecb.europa.eu/stats/eurofxref'
     oidc_providers: Annotated[list[OidcProvider], NoDecode] = []
 
     @field_validator(
@@ -178,6 +179,14 @@ class Settings(BaseSettings):
     def _public_url(cls, value: str) -> str:
         value = value.strip()
         if value and not value.startswith(('http://', 'https://')):
+            raise ValueError('must start with http:// or https://')
+        return value
+
+    @field_validator('ecb_base_url')
+    @classmethod
+    def _ecb_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip('/')
+        if not value.startswith(('http://', 'https://')):
             raise ValueError('must start with http:// or https://')
         return value
 

@@ -129,6 +129,18 @@ def cmd_create_token(args: argparse.Namespace, _settings: Settings) -> None:
     print(f'Token (shown only now): {plaintext}')
 
 
+def cmd_verify_ledger(_args: argparse.Namespace, _settings: Settings) -> int:
+    """Walk the ledger's hash chain; exit 1 at the first row changed or removed behind the application's back."""
+    from services import health, ledger_verify
+
+    health.check_database()
+    report = _progress_printer()
+    print('Verifying the ledger', flush=True)
+    result = ledger_verify.verify(lambda done, total: report('checked', done, total))
+    print(result.summary if result.ok else f'\n{result.summary}', flush=True)  # off the open progress line
+    return 0 if result.ok else 1
+
+
 def _print_created(email: str, role: str, password: str | None) -> None:
     print(f'Created {role} {email}.')
     if password:
@@ -253,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument('--name', help='what the token is for (default "Command line")')
     token.add_argument('--days', type=int, help='days until it expires (default: never)')
     token.set_defaults(run=cmd_create_token)
+
+    verify = verbs.add_parser('verify-ledger', help="check the ledger's hash chain (exit 1 when it is broken)")
+    verify.set_defaults(run=cmd_verify_ledger)
     return parser
 
 
@@ -262,13 +277,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     logging.getLogger('alembic.runtime.plugins').setLevel(logging.WARNING)
     try:
-        args.run(args, get_settings())
+        code = args.run(args, get_settings())
     except (ConfigError, StartupError, ServiceError) as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    return 0
+    return code or 0  # a verb that found a problem (a broken ledger) says so in its exit code
 
 
 if __name__ == '__main__':

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from api import docs, health, hooks, images, jobs, me, places, problems, watches
+from api import docs, health, hooks, images, jobs, ledger, me, places, problems, watches
 
 VERSION = '1'
 DESCRIPTION = """
@@ -37,7 +37,7 @@ def build() -> FastAPI:
     app.include_router(docs.router)
     app.mount(docs.ASSETS_PATH, docs.assets(), name='docs-assets')
     v1 = APIRouter(prefix='/v1')
-    for module in (me, watches, images, places, jobs, hooks):
+    for module in (me, watches, images, places, jobs, ledger, hooks):
         v1.include_router(module.router)
     app.include_router(v1)
     return app

@@ -23,10 +23,20 @@ _NAV_ACTIVE = 'bg-amber-100 text-amber-900 dark:bg-stone-800 dark:text-amber-200
 
 @dataclass(frozen=True)
 class NavItem:
+    """A drawer entry, shown with `permission` (any one of several, when a tuple), hidden from holders of `unless`
+    (a "My ..." entry that those who see everyone's have no use for)."""
+
     label: str
     icon: str
     path: str
-    permission: Permission | None = None
+    permission: Permission | tuple[Permission, ...] | None = None
+    unless: Permission | None = None
+
+    def shown_to(self, actor: Actor) -> bool:
+        if self.unless is not None and actor.can(self.unless):
+            return False
+        wanted = self.permission if isinstance(self.permission, tuple) else (self.permission,)
+        return self.permission is None or any(actor.can(permission) for permission in wanted)
 
 
 def app_shell(
@@ -59,7 +69,7 @@ def app_shell(
         with ui.row().classes('lg:hidden items-center gap-2 px-3 pt-2 pb-4 no-wrap'):  # the header is covered then
             ui.image('/static/logo.svg').classes('w-7 h-7')
             ui.label('SecondVintage').classes('text-base font-semibold tracking-tight')
-        allowed = [item for item in nav if item.permission is None or actor.can(item.permission)]
+        allowed = [item for item in nav if item.shown_to(actor)]
         _nav_links(allowed, drawer)
 
 

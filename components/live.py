@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from nicegui import Event, app, background_tasks
 
-from services import bus, descriptions, events, permission_matrix, permissions, users
+from services import bus, descriptions, events, fx, permission_matrix, permissions, users
 
 watch_changed = Event[[list[int]]]()  # ids of watches created, edited, moved or deleted by anyone, anywhere
 job_changed = Event[[dict]]()  # a job's state (services.jobs snapshot)
@@ -20,6 +20,7 @@ user_changed = Event[[dict]]()  # an account was created or changed: {'id', 'act
 permissions_changed = Event[[list[str]]]()  # the permission matrix changed for these roles
 descriptions_changed = Event[[int]]()  # a watch's listing texts changed (a draft, an edit, an approval, a callback)
 ledger_changed = Event[[list[int]]]()  # ids of transactions just booked (sales, fees, reversals, payouts, ...)
+fx_changed = Event[[list[str]]]()  # currencies whose exchange rates were imported or set by hand
 
 _TOPICS = {
     events.WATCH_CHANGED: lambda message: watch_changed.emit(message['ids']),
@@ -30,6 +31,7 @@ _TOPICS = {
     users.TOPIC: lambda message: _user_changed(message),
     permission_matrix.TOPIC: lambda message: _permissions_changed(message['roles']),
     descriptions.TOPIC: lambda message: descriptions_changed.emit(message['watch_id']),
+    fx.TOPIC: lambda message: fx_changed.emit(message['currencies']),
 }
 
 

@@ -106,3 +106,13 @@ def follow_watches(
     subscriptions.follow(live.watch_changed, changed)
     subscriptions.follow(live.reconnected, coalescer.poke)
     return coalescer
+
+
+def follow_ledger(reload: Reload, *, pause: float = PAUSE_SECONDS) -> Coalescer:
+    """Reload the screen being built whenever anything is booked (the ids do not say whose or what it touches, so
+    every booking counts), and after a reconnect. Call inside the screen's builder, as `follow_watches`."""
+    subscriptions = Subscriptions()
+    coalescer = Coalescer(reload, subscriptions, pause=pause)
+    subscriptions.follow(live.ledger_changed, lambda _ids: coalescer.poke())
+    subscriptions.follow(live.reconnected, coalescer.poke)
+    return coalescer

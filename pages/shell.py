@@ -22,13 +22,19 @@ from pages import (
     ai_settings,
     audit_log,
     auth,
+    balances,
     batches,
+    commissions,
     contacts,
     dashboard,
+    fx_rates,
     inventory,
     jobs,
+    ledger,
     locations,
     permissions,
+    reconciliation,
+    reports,
     users,
     watch_detail,
     watch_form,
@@ -39,6 +45,10 @@ from services import accounts
 from services.errors import PermissionDenied
 from services.permissions import Actor, Permission, is_stale
 
+_BALANCES = (Permission.LEDGER_VIEW, Permission.PAYOUTS_BOOK)  # either opens everyone's balances
+_RATES = (Permission.LEDGER_VIEW, Permission.FX_MANAGE)  # either reads the exchange rates
+_OWN_BALANCE = Permission.COMMISSIONS_VIEW_OWN
+_STATEMENTS = (Permission.COMMISSIONS_MANAGE, Permission.LEDGER_VIEW)  # either opens anyone's statement
 NAV = [
     NavItem('Dashboard', 'space_dashboard', '/', Permission.DASHBOARD_VIEW),
     NavItem('Inventory', 'watch', '/watches', Permission.INVENTORY_VIEW),
@@ -46,6 +56,14 @@ NAV = [
     NavItem('Batches', 'inventory', '/batches', Permission.INVENTORY_VIEW),
     NavItem('Locations', 'place', '/locations', Permission.LOCATIONS_MANAGE),
     NavItem('Contacts', 'contacts', '/contacts', Permission.CONTACTS_VIEW),
+    NavItem('Ledger', 'receipt_long', '/finance/ledger', Permission.LEDGER_VIEW),
+    NavItem('Balances', 'account_balance_wallet', '/finance/balances', _BALANCES),
+    NavItem('My balance', 'account_balance_wallet', '/my/balance', _OWN_BALANCE, unless=Permission.LEDGER_VIEW),
+    NavItem('Reconciliation', 'rule', '/finance/reconciliation', Permission.RECONCILE),
+    NavItem('Reports', 'insights', '/finance/reports', Permission.REPORTS_VIEW),
+    NavItem('Exchange rates', 'currency_exchange', '/finance/rates', _RATES),
+    NavItem('Commissions', 'percent', '/finance/commissions', Permission.COMMISSIONS_MANAGE),
+    NavItem('My commissions', 'percent', '/my/commissions', _OWN_BALANCE, unless=Permission.COMMISSIONS_MANAGE),
     NavItem('Jobs', 'work_history', '/jobs'),
     NavItem('Workflow', 'account_tree', '/settings/workflow', Permission.WORKFLOW_CONFIGURE),
     NavItem('Users', 'group', '/settings/users', Permission.USERS_MANAGE),
@@ -104,6 +122,17 @@ def _draw(actor: Actor, user: accounts.UserRead) -> None:
             '/batches/{batch_id}': _guard(Permission.INVENTORY_VIEW, batches.detail_view),
             '/locations': _guard(Permission.LOCATIONS_MANAGE, locations.view),
             '/contacts': _guard(Permission.CONTACTS_VIEW, contacts.view),
+            '/finance/ledger': _guard(Permission.LEDGER_VIEW, ledger.view),
+            '/finance/balances': _guard(_BALANCES, balances.list_view),
+            '/finance/balances/{user_id}': _guard(_BALANCES, balances.detail_view),
+            '/my/balance': _guard(_OWN_BALANCE, balances.my_view),
+            '/finance/reconciliation': _guard(Permission.RECONCILE, reconciliation.list_view),
+            '/finance/reconciliation/{import_id}': _guard(Permission.RECONCILE, reconciliation.detail_view),
+            '/finance/reports': _guard(Permission.REPORTS_VIEW, reports.view),
+            '/finance/rates': _guard(_RATES, fx_rates.view),
+            '/finance/commissions': _guard(Permission.COMMISSIONS_MANAGE, commissions.rules_view),
+            '/finance/statements': _guard(_STATEMENTS, commissions.statements_view),
+            '/my/commissions': _guard(_OWN_BALANCE, commissions.my_view),
             '/jobs': jobs.list_view,
             '/jobs/{job_id}': jobs.detail_view,
             '/settings/workflow': _guard(Permission.WORKFLOW_CONFIGURE, workflow_admin.view),
@@ -173,18 +202,22 @@ class _AccountFollower:
         self.client.content.clear()
 
 
-def _guard(permission: Permission, builder: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """Show a polite refusal instead of a screen the role may not open (the services would refuse anyway).
+def _guard(
+    permission: Permission | tuple[Permission, ...], builder: Callable[..., Awaitable[None]]
+) -> Callable[..., Awaitable[None]]:
+    """Show a polite refusal instead of a screen the role may not open (the services would refuse anyway);
+    a tuple of permissions opens the screen to holders of any one of them.
 
     Rights can change while a screen is being built (an admin edits the matrix): the service's refusal then takes
     the screen's place too, until the shell redraws for the new rights a moment later.
     `functools.wraps` keeps the builder's signature visible, so `ui.sub_pages` still hands it path parameters.
     """
+    wanted = permission if isinstance(permission, tuple) else (permission,)
 
     @functools.wraps(builder)
     async def guarded(actor: Actor, **kwargs: object) -> None:
-        if not actor.can(permission):
-            refusal(f'You may not {permission.description}.')
+        if not any(actor.can(one) for one in wanted):
+            refusal(f'You may not {wanted[0].description}.')
             return
         try:
             await builder(actor, **kwargs)

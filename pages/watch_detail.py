@@ -12,11 +12,13 @@ from nicegui import ui
 
 from components import format, theme
 from components.descriptions_panel import DescriptionsPanel
+from components.finance_tab import FinanceTab
 from components.gallery import Gallery
 from components.live_screen import follow_watches
 from components.offload import call
+from components.sale_card import record_sale_button, sale_card
 from components.watch_lookup import load_watch, watch_not_found
-from services import audit, contacts, grading, labels, photos, workflow
+from services import audit, contacts, grading, labels, photos, sales, workflow
 from services.errors import NotFound, ServiceError
 from services.permissions import Actor, Permission
 from services.watches import WatchRead, delete_watch, get_watch
@@ -40,6 +42,7 @@ class _Loaded:
     supplier: str | None  # "Name · Company · City", for roles that see costs
     photos: list[photos.PhotoRead]
     limits: photos.PhotoLimits
+    sale: sales.SaleRead | None  # the sale in force
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ def _load(actor: Actor, watch_id: int) -> _Loaded:
         supplier=contacts.choice(actor, watch.supplier_id).label if watch.supplier_id else None,
         photos=photos.list_photos(actor, watch_id),
         limits=photos.photo_limits(),
+        sale=sales.sale_in_force(actor, watch_id),
     )
 
 
@@ -173,6 +177,8 @@ def _skeleton(actor: Actor, loaded: _Loaded) -> tuple[_Boxes, Gallery]:
             gallery = Gallery(actor, loaded.watch.id, loaded.limits)
             DescriptionsPanel(actor, loaded.watch.id)  # follows its own texts; the page's redraws leave it be
             attributes = ui.column().classes('w-full gap-6')
+            if actor.can(Permission.LEDGER_VIEW) or actor.can(Permission.COST_VIEW):
+                FinanceTab(actor, loaded.watch.id)  # follows the ledger by itself; the page's redraws leave it be
         side = ui.column().classes('w-full lg:w-5/12 gap-6')
     return _Boxes(top, attributes, side), gallery
 
@@ -190,6 +196,7 @@ def _draw(actor: Actor, loaded: _Loaded, boxes: _Boxes, redraw: Callable, refusa
     with boxes.attributes:
         _attributes(actor, loaded.watch, loaded.supplier)
     with boxes.side:
+        sale_card(actor, loaded.sale, redraw)
         _condition(loaded.watch)
         _history(loaded.history)
         _timeline(loaded.timeline)
@@ -209,6 +216,7 @@ def _header(actor: Actor, loaded: _Loaded, redraw: Callable) -> None:
             if watch.reference:
                 ui.label(f'Reference {watch.reference}').classes(theme.SUBTITLE)
         with ui.row().classes('items-center gap-2'):
+            record_sale_button(actor, watch, loaded.sale, redraw)
             _label_menu(actor, watch)
             if actor.can(Permission.INVENTORY_EDIT):
                 ui.button('Edit', icon='edit', on_click=lambda: ui.navigate.to(f'/watches/{watch.id}/edit')).props(

@@ -34,9 +34,9 @@ from config import get_settings
 from db.accounts import User
 from db.contacts import Contact
 from db.engine import session_scope
-from db.enums import BatchStatus, ContactKind, Gender, LocationKind, Role, TransactionType
+from db.enums import BatchStatus, CommissionBasis, ContactKind, Gender, LocationKind, Role, TransactionType
 from db.inventory import SkuCounter, Watch, WatchImage
-from db.ledger import FxRate, Transaction
+from db.ledger import CommissionRule, FxRate, Transaction
 from db.places import Batch, Location
 from db.types import utcnow
 from db.workflow import Stage, StageEvent
@@ -291,6 +291,7 @@ def _world(
     places, homes, new_places = _places(session, rng, anchor, names)
     suppliers, new_contacts = _contacts(session, rng, anchor)
     fx = _fx(session, rng, anchor.date())
+    _commission_rules(session, anchor)
     stages = dict(session.execute(sa.select(Stage.key, Stage.id)).all())
     world = _World(
         rng=rng,
@@ -421,6 +422,24 @@ def _places(
     for row in rows:
         by_kind.setdefault(row['kind'], []).append(ids[row['name']])
     return by_kind, [ids[name] for name in homes], added
+
+
+def _commission_rules(session: Session, anchor: datetime) -> None:
+    """Agents earn 5 % of gross profit and sellers 3 % of the sale price, unless their role already has a rule."""
+    for role, basis, percent in (
+        (Role.AGENT, CommissionBasis.GROSS_PROFIT, 5),
+        (Role.SELLER, CommissionBasis.SALE_PRICE, 3),
+    ):
+        if session.execute(sa.select(CommissionRule.id).where(CommissionRule.role == role)).first() is None:
+            session.add(
+                CommissionRule(
+                    role=role,
+                    basis=basis,
+                    percent=Decimal(percent),
+                    currency=get_settings().base_currency,
+                    valid_from=(anchor - timedelta(days=HISTORY_DAYS + 30)).date(),
+                )
+            )
 
 
 def _contacts(session: Session, rng: random.Random, anchor: datetime) -> tuple[list[int], int]:

@@ -1,5 +1,7 @@
 """The errors services raise. Each message is a sentence a user can read and act on."""
 
+from __future__ import annotations
+
 
 class ServiceError(Exception):
     """Base of every refusal; pages show `str(error)` as it is."""
@@ -19,6 +21,11 @@ class ValidationFailed(ServiceError):
     def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.fields = fields or {}
+
+    def numbered(self, position: int, noun: str) -> ValidationFailed:
+        """The same refusal for the `position`th of several items: the message and the field names say which."""
+        fields = {f'{position}.{name}': text for name, text in self.fields.items()}
+        return ValidationFailed(f'{noun} {position}: {self}', fields)
 
 
 class Conflict(ServiceError):

@@ -16,17 +16,28 @@ from db.system import Job
 from services import bus
 from services.job_descriptions import DescriptionsKind
 from services.job_export import ExportKind
+from services.job_fx import FxImportKind
 from services.job_import import ImportKind
 from services.job_kinds import JobKind
 from services.job_labels import LabelKind
 from services.job_reindex import ReindexKind
+from services.job_reports import FinanceReportKind
 
 TOPIC = 'job'  # bus topic; the message is JobView.model_dump(mode='json')
 ERRORS_SHOWN = 100
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 KINDS: dict[str, JobKind] = {
-    kind.name: kind for kind in (ExportKind(), LabelKind(), ImportKind(), ReindexKind(), DescriptionsKind())
+    kind.name: kind
+    for kind in (
+        ExportKind(),
+        LabelKind(),
+        ImportKind(),
+        ReindexKind(),
+        DescriptionsKind(),
+        FinanceReportKind(),
+        FxImportKind(),
+    )
 }
 
 

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import aliased
@@ -134,14 +135,39 @@ def move_watches(actor: Actor, watch_ids: Iterable[int], to_stage_id: int) -> Bu
 def system_move(watch_id: int, to_stage_key: str, *, reason: str) -> WatchRead:
     """A move the system makes by itself (a listing went live, a sale was booked, DHL delivered), only along
     transitions marked automatic; `reason` is kept as the history note."""
-    note = _note(reason)
     with session_scope() as session:
         watch = watch_in_scope(session, SYSTEM, watch_id)
-        target = session.exec(select(Stage).where(Stage.key == to_stage_key)).first()
-        if target is None:
-            raise NotFound(f'There is no stage "{to_stage_key}".')
-        _move(session, SYSTEM, watch, target, note=note, version=None, automatic=True)
+        system_move_in(session, watch, to_stage_key, reason=reason)
         return read_watch(session, SYSTEM, watch)
+
+
+def system_move_in(
+    session: Session,
+    watch: Watch,
+    to_stage_key: str,
+    *,
+    reason: str,
+    actor: Actor = SYSTEM,
+    values: dict[str, Any] | None = None,
+) -> None:
+    """`system_move` inside the caller's unit of work, so a sale's bookings and its move commit or fail together;
+    `values` are written with the move (the sale's date as `sold_on`), `actor` is named in the history."""
+    target = session.exec(select(Stage).where(Stage.key == to_stage_key)).first()
+    if target is None:
+        raise NotFound(f'There is no stage "{to_stage_key}".')
+    _move(session, actor, watch, target, note=_note(reason), version=None, automatic=True, values=values)
+
+
+def restore_stage_in(
+    session: Session, actor: Actor, watch: Watch, stage_id: int, *, reason: str, values: dict[str, Any] | None = None
+) -> None:
+    """Put a watch back in the stage it left by an automatic move now being taken back (a reversed sale).
+
+    Undoing follows no configured transition: it is not a new step in the workflow but the removal of one.
+    """
+    target = _stage(session, stage_id)
+    if target.id != watch.stage_id:
+        _move(session, actor, watch, target, note=_note(reason), version=None, undo=True, values=values)
 
 
 def history(actor: Actor, watch_id: int) -> list[StageEventRead]:
@@ -267,12 +293,15 @@ def _move(
     note: str | None,
     version: int | None,
     automatic: bool = False,
+    undo: bool = False,
+    values: dict[str, Any] | None = None,
 ) -> None:
-    """Check the move, then make it: one versioned write, a history event and an audit entry."""
+    """Check the move (unless it undoes one), then make it: one versioned write, a history event and an audit entry."""
     source = _stage(session, watch.stage_id)
-    _check_move(session, actor, source, target, automatic=automatic)
-    values = {'stage_id': target.id}
-    if target.key == 'sold' and watch.sold_on is None:
+    if not undo:
+        _check_move(session, actor, source, target, automatic=automatic)
+    values = {**(values or {}), 'stage_id': target.id}
+    if target.key == 'sold' and watch.sold_on is None and 'sold_on' not in values:
         values['sold_on'] = date.today()
     save_versioned(session, actor, watch, watch.version if version is None else version, values)
     event = StageEvent(watch_id=watch.id, from_stage_id=source.id, to_stage_id=target.id, actor_id=actor.id, note=note)

@@ -1,0 +1,148 @@
+"""A watch's Finance section: sale, costs, profit, margin and FX difference, and every booking behind them.
+
+It loads and follows its figures by itself: any booking anywhere (`live.ledger_changed`) re-reads the watch's P/L
+through `offload.call` (one indexed query, a few milliseconds), coalesced, so a burst of bookings is one reload.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from nicegui import ui
+
+from components import format, live, theme
+from components.booking_dialog import open_booking
+from components.live_screen import Coalescer, Subscriptions
+from components.memory_pages import SORT, MemoryPages
+from components.offload import call
+from components.paged_table import PagedTable
+from db.enums import TransactionType
+from services.errors import ServiceError
+from services.permissions import Actor, Permission
+from services.pnl import CATEGORIES, WatchPnl, watch_pnl
+
+FX_HELP = (
+    'Realised FX difference: the purchase converted at the exchange rate of the sale date, minus the purchase as '
+    'booked at the rate of its own date. Positive: the purchase currency lost value against the base currency '
+    'while the watch was in stock, so the same purchase would have cost that much less on the day of the sale. '
+    'Shown only when the watch was bought in one currency and sold in another.'
+)
+COST_TYPES = (TransactionType.SERVICE, TransactionType.SHIPPING, TransactionType.PLATFORM_FEE,
+              TransactionType.REFUND, TransactionType.ADJUSTMENT)  # fmt: skip
+LABELS = {category.key: category.label for category in CATEGORIES}
+COLUMNS = [
+    {'name': 'value_date', 'label': 'Date', 'field': 'value_date', 'align': 'left', 'sortable': True},
+    {'name': 'type', 'label': 'Booking', 'field': 'type_text', 'align': 'left', 'sortable': True},
+    {'name': 'category', 'label': 'Counts as', 'field': 'category_text', 'align': 'left', 'classes': 'gt-sm',
+     'headerClasses': 'gt-sm'},
+    {'name': 'amount', 'label': 'Amount', 'field': 'amount_text', 'align': 'right', 'sortable': True},
+    {'name': 'fx_rate', 'label': 'Rate', 'field': 'rate_text', 'align': 'right', 'classes': 'gt-sm',
+     'headerClasses': 'gt-sm'},
+    {'name': 'base_amount', 'label': 'Base amount', 'field': 'base_text', 'align': 'right', 'sortable': True},
+    {'name': 'reference', 'label': 'Reference / memo', 'field': 'note', 'align': 'left', 'classes': 'gt-md',
+     'headerClasses': 'gt-md'},
+]  # fmt: skip
+
+
+class FinanceTab:
+    """The "Finance" card of a watch's page."""
+
+    def __init__(self, actor: Actor, watch_id: int) -> None:
+        self.actor = actor
+        self.watch_id = watch_id
+        self.lines = MemoryPages()
+        with ui.card().classes(theme.CARD).mark('finance-tab'):
+            with ui.row().classes('w-full items-center justify-between'):
+                with ui.column().classes('gap-0'):
+                    ui.label('Finance').classes(theme.CARD_TITLE)
+                    self.currency = ui.label().classes(f'text-xs {theme.MUTED}')
+                if actor.can(Permission.LEDGER_BOOK):
+                    add = ui.button('Add a cost…', icon='add', on_click=self._add_cost).props('outline')
+                    add.mark('finance-add-cost')
+            self.summary = ui.row().classes('w-full gap-3')
+            with self.summary, ui.row().classes(f'items-center gap-2 text-sm {theme.MUTED}'):
+                ui.spinner(size='1.2em')
+                ui.label('Loading the figures…')
+            self.subtotals = ui.label().classes(f'text-xs {theme.MUTED}').mark('finance-currencies')
+            self.table = PagedTable(COLUMNS, self.lines.loader, sort_by='value_date', descending=False, per_page=10,
+                                    no_data='Nothing booked on this watch yet.')  # fmt: skip
+            self.table.table.mark('finance-lines')
+            self.table.table.add_slot('body-cell-type', _TYPE_SLOT)
+            subscriptions = Subscriptions()
+        self.reloads = Coalescer(self.reload, subscriptions, pause=1.0)
+        subscriptions.follow(live.ledger_changed, lambda _ids: self.reloads.poke())
+        subscriptions.follow(live.reconnected, self.reloads.poke)
+        self.reloads.poke()
+
+    async def _add_cost(self) -> None:
+        """The booking dialog, fixed on this watch, offering the costs; the new row arrives by `ledger_changed`."""
+        await open_booking(self.actor, watch_id=self.watch_id, types=COST_TYPES)
+
+    async def reload(self) -> None:
+        try:
+            result = await call(watch_pnl, self.actor, self.watch_id)
+        except ServiceError as error:
+            self.summary.clear()
+            with self.summary:
+                ui.label(str(error)).classes(f'text-sm {theme.MUTED}')
+            return
+        self.currency.text = f'All figures in {result.base_currency}'
+        self._summary(result)
+        self.subtotals.text = ' · '.join(
+            f'{format.money(total.amount, total.currency)} = {format.money(total.base_amount, result.base_currency)}'
+            for total in result.by_currency
+        )
+        self.lines.rows = [_row(line, result.base_currency) for line in result.lines]
+        await self.table.load()
+
+    def _summary(self, result: WatchPnl) -> None:
+        base = result.base_currency
+        self.summary.clear()
+        with self.summary:
+            _figure('Sale', format.money(result.revenue, base), 'finance-revenue')
+            _figure('Costs', format.money(result.costs, base), 'finance-costs')
+            _figure('Gross profit', format.money(result.gross_profit, base), 'finance-profit',
+                    tone=_tone(result.gross_profit))  # fmt: skip
+            _figure('Margin', '—' if result.margin is None else f'{result.margin} %', 'finance-margin')
+            fx = '—' if result.fx_difference is None else format.money(result.fx_difference, base)
+            _figure('FX difference', fx, 'finance-fx', help_text=FX_HELP)
+
+
+_TYPE_SLOT = """<q-td :props="props">
+  <span :class="props.row.reversed ? 'line-through text-stone-400' : ''">{{ props.row.type_text }}</span>
+  <q-badge v-if="props.row.reversed" color="grey-6" class="ml-2">reversed</q-badge>
+</q-td>"""
+
+
+def _figure(label: str, value: str, mark: str, *, tone: str = '', help_text: str | None = None) -> None:
+    with ui.column().classes('gap-0 min-w-[8rem] flex-1 rounded-lg bg-stone-50 dark:bg-stone-900 px-3 py-2'):
+        with ui.row().classes('items-center gap-1 no-wrap'):
+            ui.label(label).classes(f'text-xs {theme.MUTED}')
+            if help_text:
+                ui.icon('info_outline').classes(f'text-sm {theme.MUTED} cursor-help').tooltip(help_text).mark(
+                    f'{mark}-help'
+                )
+        ui.label(value).classes(f'text-lg font-semibold tabular-nums {tone}').mark(mark)
+
+
+def _tone(amount: Decimal) -> str:
+    return (
+        'text-green-700 dark:text-green-400' if amount > 0 else 'text-red-700 dark:text-red-400' if amount < 0 else ''
+    )
+
+
+def _row(line: Any, base: str) -> dict[str, Any]:
+    kind = line.type.replace('_', ' ').capitalize()
+    return {
+        'id': line.id,
+        'value_date': line.value_date.isoformat(),
+        'type_text': kind if line.reverses_id is None else f'Reversal of #{line.reverses_id}',
+        'category_text': LABELS[line.category],
+        'amount_text': format.money(line.amount, line.currency),
+        'rate_text': '1' if line.fx_rate == 1 else f'{line.fx_rate.normalize():f}',
+        'base_text': format.money(line.base_amount, base),
+        'note': ' · '.join(part for part in (line.reference, line.memo) if part) or '—',
+        'reversed': line.reversed,
+        SORT: {'type': kind, 'amount': line.amount, 'base_amount': line.base_amount},
+    }
