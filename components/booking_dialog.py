@@ -14,6 +14,8 @@ from nicegui import ui
 
 from components import field_errors, format, theme
 from components.contact_picker import ContactPicker
+from components.currencies import CURRENCY_CHOICES
+from components.dialogs import answer
 from components.offload import call
 from components.pickers import TOUCH
 from config import get_settings
@@ -21,7 +23,6 @@ from db.enums import TransactionType
 from services import bookings, watches
 from services.bookings import TransactionRead
 from services.errors import ServiceError, ValidationFailed
-from services.money import CURRENCIES
 from services.permissions import Actor
 
 T = TransactionType
@@ -42,8 +43,6 @@ TYPE_LABELS = {
 # What is booked by hand here. Sales, commissions, advances and payouts are booked by their own screens, which
 # record the sale or the person with them.
 BY_HAND = (T.PURCHASE, T.SERVICE, T.SHIPPING, T.PLATFORM_FEE, T.REFUND, T.ADJUSTMENT)
-COMMON_CURRENCIES = ('EUR', 'SEK', 'USD', 'CHF', 'GBP', 'DKK', 'NOK')
-CURRENCY_CHOICES = [*COMMON_CURRENCIES, *sorted(CURRENCIES - set(COMMON_CURRENCIES))]
 _REQUIRED = ('type', 'amount', 'currency', 'value_date')
 
 
@@ -71,9 +70,7 @@ async def open_booking(
                 data = await _data(actor, fields, watch_id)
                 booked = await call(bookings.book, actor, data)
             except ServiceError as error:
-                if 'fx_rate' in getattr(error, 'fields', {}):
-                    fields['fx_rate'].set_visibility(True)
-                field_errors.show(error, fields)
+                field_errors.show(error, fields)  # reveals the rate when it is the one missing
                 return
             what = f'{TYPE_LABELS[booked.type]} of {format.money(abs(booked.amount), booked.currency)}'
             ui.notify(f'{what} booked (transaction {booked.id}).', type='positive')
@@ -86,11 +83,7 @@ async def open_booking(
                 'booking-cancel'
             )
             ui.button('Book', icon='check', on_click=save).props('unelevated').classes(TOUCH).mark('booking-save')
-    try:
-        return await dialog
-    finally:
-        if not dialog.is_deleted:
-            dialog.delete()
+    return await answer(dialog)
 
 
 def _fields(actor: Actor, offered: dict[TransactionType, str], sku: str | None) -> dict[str, Any]:

@@ -17,7 +17,8 @@ def clear(fields: Mapping[str, ValidationElement]) -> None:
 
 def show(error: ServiceError, fields: Mapping[str, ValidationElement], *, conflict: str | None = None) -> None:
     """Per-field messages (`ValidationFailed.fields`) go under their fields; anything else is notified, so no
-    refusal is ever swallowed. `conflict` names the field a `Conflict` is about (a unique name taken)."""
+    refusal is ever swallowed. `conflict` names the field a `Conflict` is about (a unique name taken). A hidden
+    field a message is about is shown with it: the manual exchange rate stays hidden until the service asks."""
     clear(fields)
     landed = False
     messages = dict(getattr(error, 'fields', None) or {})
@@ -26,6 +27,8 @@ def show(error: ServiceError, fields: Mapping[str, ValidationElement], *, confli
     for key, message in messages.items():
         if key in fields:
             fields[key].error = message
+            if isinstance(fields[key], ui.element):  # a stand-in (a list's message line) has no visibility
+                fields[key].visible = True
             landed = True
     if not landed:
         ui.notify(str(error), type='negative')

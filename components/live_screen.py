@@ -108,11 +108,17 @@ def follow_watches(
     return coalescer
 
 
-def follow_ledger(reload: Reload, *, pause: float = PAUSE_SECONDS) -> Coalescer:
-    """Reload the screen being built whenever anything is booked (the ids do not say whose or what it touches, so
-    every booking counts), and after a reconnect. Call inside the screen's builder, as `follow_watches`."""
+def follow(event: Event, reload: Reload, *, pause: float = PAUSE_SECONDS) -> Coalescer:
+    """Reload the screen being built whenever `event` fires, whatever it carries, and after a reconnect. Call
+    inside the screen's builder, as `follow_watches`."""
     subscriptions = Subscriptions()
     coalescer = Coalescer(reload, subscriptions, pause=pause)
-    subscriptions.follow(live.ledger_changed, lambda _ids: coalescer.poke())
+    subscriptions.follow(event, coalescer.poke)  # takes no arguments, so NiceGUI passes none
     subscriptions.follow(live.reconnected, coalescer.poke)
     return coalescer
+
+
+def follow_ledger(reload: Reload, *, pause: float = PAUSE_SECONDS) -> Coalescer:
+    """Reload the screen being built whenever anything is booked (the ids do not say whose or what it touches, so
+    every booking counts), and after a reconnect."""
+    return follow(live.ledger_changed, reload, pause=pause)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from components import field_errors, format, theme
+from components.dialogs import answer
 from components.offload import call
 from components.sale_dialog import record_sale_dialog
 from config import get_settings
@@ -91,10 +92,5 @@ async def _reverse(actor: Actor, sale: sales.SaleRead, redraw: Redraw) -> None:
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Keep the sale', on_click=lambda: dialog.submit(False)).props('flat').mark('reverse-cancel')
             ui.button('Reverse sale', on_click=confirm).props('unelevated color=negative').mark('reverse-confirm')
-    try:
-        done = await dialog
-    finally:
-        if not dialog.is_deleted:
-            dialog.delete()
-    if done:
+    if await answer(dialog):
         await redraw()

@@ -12,11 +12,12 @@ from nicegui import ui
 
 from components import field_errors, theme
 from components.contact_picker import ContactPicker
+from components.currencies import CURRENCY_CHOICES
+from components.dialogs import answer
 from components.offload import call
 from config import get_settings
 from services import sales
 from services.errors import ServiceError
-from services.money import CURRENCIES
 from services.permissions import Actor
 from services.watches import WatchRead
 
@@ -25,14 +26,14 @@ _FIELD = 'outlined'  # not dense: fingers on a tablet
 
 async def record_sale_dialog(actor: Actor, watch: WatchRead) -> sales.SaleRead | None:
     """The dialog; returns the sale once recorded, None when cancelled."""
-    currencies, base = sorted(CURRENCIES), get_settings().base_currency
+    base = get_settings().base_currency
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-xl gap-3').mark('sale-dialog'):
         ui.label(f'Record sale of {watch.sku}').classes(theme.CARD_TITLE)
         ui.label(f'{watch.brand} {watch.model}: the watch moves to Sold, and the sale, its fees and the '
                  'commissions are booked.').classes(theme.SUBTITLE)  # fmt: skip
         with ui.grid(columns='1fr 8rem').classes('w-full gap-3'):
             price = ui.number('Price *', min=0, step=1, format='%.2f').mark('sale-price')
-            currency = ui.select(currencies, label='Currency', with_input=True,
+            currency = ui.select(CURRENCY_CHOICES, label='Currency', with_input=True,
                                  value=watch.price_currency or base).mark('sale-currency')  # fmt: skip
         with ui.grid(columns='1fr 1fr').classes('w-full gap-3'):
             channel = ui.select(sales.channels(), label='Channel *', value='catawiki').mark('sale-channel')
@@ -61,8 +62,7 @@ async def record_sale_dialog(actor: Actor, watch: WatchRead) -> sales.SaleRead |
             try:
                 sale = await call(sales.record_sale, actor, watch.id, data)
             except ServiceError as error:
-                rate.visible = rate.visible or 'fx_rate' in getattr(error, 'fields', {})
-                field_errors.show(error, fields)
+                field_errors.show(error, fields)  # reveals the rate when it is the one missing
                 return
             ui.notify(f'Sale of {watch.sku} recorded.', type='positive')
             dialog.submit(sale)
@@ -70,11 +70,7 @@ async def record_sale_dialog(actor: Actor, watch: WatchRead) -> sales.SaleRead |
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat').mark('sale-cancel')
             ui.button('Record sale', icon='sell', on_click=save).props('unelevated').mark('sale-save')
-    try:
-        return await dialog
-    finally:
-        if not dialog.is_deleted:
-            dialog.delete()
+    return await answer(dialog)
 
 
 def as_text(value: object) -> object:

@@ -12,8 +12,10 @@ from typing import Any
 
 from nicegui import ui
 
-from components import field_errors, format, live, theme
-from components.live_screen import Coalescer, Subscriptions
+from components import field_errors, format, theme
+from components.currencies import CURRENCY_CHOICES
+from components.dialogs import answer
+from components.live_screen import follow_ledger
 from components.notices import dead_end
 from components.offload import call
 from components.paged_table import PagedTable
@@ -22,7 +24,6 @@ from config import get_settings
 from db.enums import Role, TransactionType
 from services import balances
 from services.errors import NotFound, ServiceError
-from services.money import CURRENCIES
 from services.permissions import Actor, Permission
 
 _ROLES = {'all': 'All', Role.AGENT.value: 'Agents', Role.SELLER.value: 'Sellers'}
@@ -67,7 +68,6 @@ _WHAT = {
     TransactionType.ADVANCE: 'Advance',
     TransactionType.PAYOUT: 'Payout',
 }
-COMMON_CURRENCIES = ('EUR', 'SEK', 'USD', 'CHF', 'GBP', 'DKK', 'NOK')
 
 
 # --- everyone's balances -------------------------------------------------------------------------------------------
@@ -102,7 +102,7 @@ async def list_view(actor: Actor) -> None:
         table.table.on('open', lambda e: ui.navigate.to(f'/finance/balances/{e.args["id"]}'))
         search.on_value_change(table.first_page)
         role.on_value_change(table.first_page)
-        _follow_ledger(table.load)
+        follow_ledger(table.load)
         await table.first_page()
 
 
@@ -147,10 +147,11 @@ class _Account:
             return
         with self.page:
             self.header = ui.row().classes('w-full items-center gap-3')
-            self.tiles = ui.row().classes('w-full gap-4')
+            # the balance beside the four figures it is made of, two by two (five in a row do not fit at 1280 px)
+            self.tiles = ui.element('div').classes('w-full grid grid-cols-2 md:grid-cols-3 gap-4 *:min-w-0')
             self._draw(summary)
             self.table = self._movements()
-            _follow_ledger(self.reload)
+            follow_ledger(self.reload)
         self.page.mark('balance-account')
         await self.table.first_page()
 
@@ -218,7 +219,8 @@ class _Account:
 def _balance_tile(summary: balances.Balance, *, own: bool) -> None:
     """The headline: what is owed to the person, or (below zero) what of the business's money they hold."""
     owed = summary.balance >= 0
-    with ui.card().classes(theme.CARD + ' min-w-[14rem] flex-1 border-l-4').mark('tile-balance') as card:
+    classes = ' col-span-2 md:col-span-1 md:row-span-2 justify-center border-l-4'
+    with ui.card().classes(theme.CARD + classes).mark('tile-balance') as card:
         card.classes('border-green-700' if owed else 'border-amber-600')
         who = ('Owed to you', 'You hold') if own else ('Owed to them', 'They hold')
         ui.label(who[0] if owed else who[1]).classes(f'text-sm {theme.MUTED}')
@@ -250,14 +252,6 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _follow_ledger(reload: Any) -> None:
-    """Reload when anything is booked (the ids do not say whose it is), and after the bus was cut off."""
-    subscriptions = Subscriptions()
-    coalescer = Coalescer(reload, subscriptions)
-    subscriptions.follow(live.ledger_changed, lambda _ids: coalescer.poke())
-    subscriptions.follow(live.reconnected, coalescer.poke)
-
-
 # --- the advance and payout dialog ---------------------------------------------------------------------------------
 
 
@@ -283,9 +277,7 @@ async def payment_dialog(actor: Actor, kind: str, summary: balances.Balance) -> 
             try:
                 booked = await call(service, *args, fx_rate=values['fx_rate'] or None, **extra)
             except ServiceError as error:
-                if 'fx_rate' in getattr(error, 'fields', {}):
-                    fields['fx_rate'].set_visibility(True)
-                field_errors.show(error, fields)
+                field_errors.show(error, fields)  # reveals the rate when it is the one missing
                 return
             done = f'{"Payout" if payout else "Advance"} of {format.money(abs(booked.amount), booked.currency)} booked'
             ui.notify(f'{done}; balance now {format.money(booked.balance, summary.currency)}.', type='positive')
@@ -294,19 +286,14 @@ async def payment_dialog(actor: Actor, kind: str, summary: balances.Balance) -> 
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat').mark('payment-cancel')
             ui.button(f'Book {kind}', icon='check', on_click=save).props('unelevated').mark('payment-save')
-    try:
-        return await dialog
-    finally:
-        if not dialog.is_deleted:
-            dialog.delete()
+    return await answer(dialog)
 
 
 def _payment_fields(base: str) -> dict[str, Any]:
     """Amount and currency side by side, the date (today), the memo, and the rate (hidden until one is missing)."""
-    currencies = [*COMMON_CURRENCIES, *sorted(CURRENCIES - set(COMMON_CURRENCIES))]
     with ui.row().classes('w-full gap-3 no-wrap'):
         amount = ui.input('Amount *').props('inputmode=decimal autofocus').classes('flex-1')
-        currency = ui.select(currencies, label='Currency *', value=base, with_input=True).classes('w-32')
+        currency = ui.select(CURRENCY_CHOICES, label='Currency *', value=base, with_input=True).classes('w-32')
     fields = {
         'amount': amount,
         'currency': currency,

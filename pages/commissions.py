@@ -8,8 +8,10 @@ from typing import Any
 
 from nicegui import ui
 
-from components import field_errors, format, live, theme
-from components.live_screen import Coalescer, Subscriptions
+from components import field_errors, format, theme
+from components.currencies import CURRENCY_CHOICES
+from components.dialogs import answer
+from components.live_screen import follow_ledger
 from components.offload import call
 from components.paged_table import PagedTable
 from components.sale_dialog import as_text
@@ -17,7 +19,6 @@ from config import get_settings
 from db.enums import Role
 from services import commissions, statements
 from services.errors import ServiceError
-from services.money import CURRENCIES
 from services.permissions import Actor
 
 BASES = {basis.value: label.capitalize() for basis, label in commissions.BASES.items()}
@@ -103,7 +104,7 @@ async def _rule_dialog(actor: Actor, rule: commissions.RuleRead | None) -> bool:
         with ui.grid(columns='1fr 1fr 8rem').classes('w-full gap-3'):
             basis = ui.select(BASES, label='Basis', value=rule.basis.value if rule else 'sale_price')
             percent = ui.number('Percent *', min=0, max=100, value=float(rule.percent) if rule else None)
-            currency = ui.select(sorted(CURRENCIES), label='Currency', with_input=True,
+            currency = ui.select(CURRENCY_CHOICES, label='Currency', with_input=True,
                                  value=rule.currency if rule else get_settings().base_currency)  # fmt: skip
         tiers = _TierEditor(rule.tiers if rule else [])
         with ui.grid(columns='1fr 1fr').classes('w-full gap-3'):
@@ -141,11 +142,7 @@ async def _rule_dialog(actor: Actor, rule: commissions.RuleRead | None) -> bool:
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat').mark('rule-cancel')
             ui.button('Save rule', icon='save', on_click=save).props('unelevated').mark('rule-save')
-    try:
-        return bool(await dialog)
-    finally:
-        if not dialog.is_deleted:
-            dialog.delete()
+    return bool(await answer(dialog))
 
 
 class _TierEditor:
@@ -252,10 +249,7 @@ class _StatementScreen:
             self.table.table.props('dense').mark('statement-lines')
             for field in (self.person, self.start, self.end):
                 field.on_value_change(self.table.first_page)
-            subscriptions = Subscriptions()
-            coalescer = Coalescer(self.table.load, subscriptions)
-            subscriptions.follow(live.ledger_changed, lambda _ids: coalescer.poke())
-            subscriptions.follow(live.reconnected, coalescer.poke)
+            follow_ledger(self.table.load)
         await self.table.first_page()
 
     def _period(self) -> tuple[date, date] | None:

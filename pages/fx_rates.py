@@ -14,15 +14,15 @@ from typing import Any
 from nicegui import ui
 
 from components import field_errors, live, theme
+from components.currencies import CURRENCY_CHOICES
 from components.job_panel import start_with_panel
-from components.live_screen import Coalescer, Subscriptions
+from components.live_screen import follow
 from components.offload import call
 from components.paged_table import PagedTable
 from config import get_settings
 from services import fx
 from services.errors import ServiceError
 from services.job_fx import KIND
-from services.money import CURRENCIES
 from services.permissions import Actor, Permission
 
 LATEST_COLUMNS = [
@@ -45,6 +45,7 @@ _CHANGE_SLOT = """<q-td :props="props">
   <span :class="props.row.falling ? 'text-red-700 dark:text-red-400' : ''">{{ props.value }}</span>
 </q-td>"""
 HISTORY_DAYS = 90
+SYMBOLS_BELOW = 20
 
 
 async def view(actor: Actor) -> None:
@@ -57,7 +58,7 @@ class _RatesScreen:
     def __init__(self, actor: Actor) -> None:
         self.actor = actor
         self.base = get_settings().base_currency
-        self.currencies = sorted(CURRENCIES - {self.base})
+        self.currencies = [code for code in CURRENCY_CHOICES if code != self.base]
         self.manages = actor.can(Permission.FX_MANAGE)
 
     async def show(self) -> None:
@@ -72,10 +73,7 @@ class _RatesScreen:
                     if self.manages:
                         self._manual_form()
             self._history()
-            subscriptions = Subscriptions()
-            coalescer = Coalescer(self.reload, subscriptions)
-            subscriptions.follow(live.fx_changed, lambda _currencies: coalescer.poke())
-            subscriptions.follow(live.reconnected, coalescer.poke)
+            follow(live.fx_changed, self.reload)
         await self.latest.first_page()
         await self._load_history()
 
@@ -130,7 +128,7 @@ class _RatesScreen:
             with ui.row().classes('w-full gap-2 no-wrap'):
                 amount = ui.input('Amount', value='100').props('inputmode=decimal').classes('flex-1')
                 source = ui.select(self.currencies, label='From', value='USD', with_input=True).classes('w-28')
-                target = ui.select(sorted(CURRENCIES), label='To', value=self.base, with_input=True).classes('w-28')
+                target = ui.select(CURRENCY_CHOICES, label='To', value=self.base, with_input=True).classes('w-28')
             day = ui.input('On', value=date.today().isoformat()).props('type=date stack-label')
             fields = {'amount': amount, 'from_currency': source, 'to_currency': target, 'day': day}
             for name, field in fields.items():
@@ -260,7 +258,7 @@ def _chart(points: list[tuple[date, Decimal]], currency: str) -> dict[str, Any]:
             {
                 'name': currency,
                 'type': 'line',
-                'showSymbol': False,
+                'showSymbol': len(points) < SYMBOLS_BELOW,  # a point or a few are dots, not an invisible line
                 'color': theme.ACCENT,
                 'data': [[day.isoformat(), _figure(value)] for day, value in points],
             }

@@ -9,8 +9,10 @@ from typing import Any
 from nicegui import ui
 
 from components import field_errors, format, theme
-from components.booking_dialog import CURRENCY_CHOICES, TYPE_LABELS, open_booking
+from components.booking_dialog import TYPE_LABELS, open_booking
 from components.contact_picker import ContactPicker
+from components.currencies import CURRENCY_CHOICES
+from components.dialogs import answer
 from components.live_screen import follow_ledger
 from components.offload import call
 from components.paged_table import PagedTable
@@ -221,11 +223,7 @@ async def reverse_dialog(actor: Actor, row: dict[str, Any]) -> bookings.Transact
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat').mark('reverse-cancel')
             ui.button('Reverse', icon='undo', color='negative', on_click=save).mark('reverse-save')
-    try:
-        return await dialog
-    finally:
-        if not dialog.is_deleted:
-            dialog.delete()
+    return await answer(dialog)
 
 
 # --- verification --------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 from nicegui import events, ui
 
 from components import field_errors, format, theme
+from components.dialogs import answer
 from components.notices import dead_end
 from components.offload import call
 from components.paged_table import PagedTable
@@ -42,7 +43,6 @@ LINE_COLUMNS = [
     {'name': 'match', 'label': 'Matched to', 'field': 'match_label', 'align': 'left'},
     {'name': 'expected', 'label': 'Expected', 'field': 'expected_text', **_RIGHT},
     {'name': 'difference', 'label': 'Difference', 'field': 'difference_text', 'sortable': True, **_RIGHT},
-    {'name': 'note', 'label': 'Note', 'field': 'note', 'align': 'left', 'classes': 'gt-sm', 'headerClasses': 'gt-sm'},
     {'name': 'actions', 'label': '', 'field': 'id', 'align': 'right', 'classes': 'whitespace-nowrap'},
 ]
 _FILE_SLOT = f"""<q-td :props="props">
@@ -53,16 +53,24 @@ _STATUS_SLOT = """<q-td :props="props">
   <q-badge :color="props.row.status_colour + '-1'" :text-color="props.row.status_colour + '-9'"
            :label="props.row.status_label"/>
 </q-td>"""
-_MATCH_SLOT = """<q-td :props="props">
+# Why a line is as it is sits under what it matched: a column of its own pushed the actions out of sight at 1280 px.
+_MATCH_SLOT = f"""<q-td :props="props">
   <a v-if="props.row.watch_id" :href="'/watches/' + props.row.watch_id" class="text-inherit hover:underline"
-     @click.prevent="() => $parent.$emit('watch', props.row)">{{ props.value }}</a>
-  <span v-else>{{ props.value || '—' }}</span>
+     @click.prevent="() => $parent.$emit('watch', props.row)">{{{{ props.value }}}}</a>
+  <span v-else>{{{{ props.value || '—' }}}}</span>
+  <div v-if="props.row.note" class="text-xs whitespace-normal max-w-[18rem] {theme.MUTED}">
+    {{{{ props.row.note }}}}
+  </div>
 </q-td>"""
 _ACTIONS_SLOT = """<q-td :props="props">
-  <q-btn v-if="props.row.status === 'mismatched' && props.row.difference !== null" flat dense no-caps
-         icon="check" label="Approve difference…" @click="() => $parent.$emit('approve', props.row)"/>
-  <q-btn v-if="props.row.status === 'mismatched' || props.row.status === 'unmatched'" flat dense no-caps
-         icon="block" label="Dismiss…" @click="() => $parent.$emit('dismiss', props.row)"/>
+  <q-btn v-if="props.row.status === 'mismatched' && props.row.difference !== null" flat dense round
+         icon="check" aria-label="Approve difference…" @click="() => $parent.$emit('approve', props.row)">
+    <q-tooltip>Approve difference…</q-tooltip>
+  </q-btn>
+  <q-btn v-if="props.row.status === 'mismatched' || props.row.status === 'unmatched'" flat dense round
+         icon="block" aria-label="Dismiss…" @click="() => $parent.$emit('dismiss', props.row)">
+    <q-tooltip>Dismiss…</q-tooltip>
+  </q-btn>
 </q-td>"""
 
 
@@ -201,11 +209,7 @@ async def _mapping_dialog(actor: Actor) -> reconciliation.MappingRead | None:
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat').mark('mapping-cancel')
             ui.button('Save mapping', icon='save', on_click=save).props('unelevated').mark('mapping-save')
-    try:
-        return await dialog
-    finally:
-        if not dialog.is_deleted:
-            dialog.delete()
+    return await answer(dialog)
 
 
 def _mapping_fields() -> dict[str, Any]:
@@ -253,7 +257,9 @@ class _ImportScreen:
                     ui.label(_provenance(imported)).classes(theme.SUBTITLE)
                 self.again = ui.button('Match again', icon='sync', on_click=self._rematch).props('outline')
                 self.again.mark('match-again')
-            self.tiles = ui.row().classes('w-full gap-3')
+            self.tiles = ui.element('div').classes(
+                'w-full grid grid-cols-2 sm:grid-cols-3 xl:grid-cols-5 gap-3 *:min-w-0'
+            )
             self._tiles(imported)
             status = {'': 'All', **{key: label for key, (label, _, _) in STATUSES.items()}}
             self.status = ui.toggle(status, value='').props('dense no-caps unelevated').mark('line-status')
@@ -353,7 +359,6 @@ async def _approve_dialog(actor: Actor, row: dict[str, Any]) -> bool:
                 line = await call(reconciliation.approve_difference, actor, row['id'], fields['memo'].value,
                                   fx_rate=rate)  # fmt: skip
             except ServiceError as error:
-                fields['fx_rate'].set_visibility(fields['fx_rate'].visible or 'fx_rate' in getattr(error, 'fields', {}))
                 field_errors.show(error, fields)
                 return
             ui.notify(f'Adjustment of {format.money(line.difference, line.currency)} booked.', type='positive')
@@ -362,11 +367,7 @@ async def _approve_dialog(actor: Actor, row: dict[str, Any]) -> bool:
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat').mark('approve-cancel')
             ui.button('Book adjustment', icon='check', on_click=approve).props('unelevated').mark('approve-save')
-    try:
-        return bool(await dialog)
-    finally:
-        if not dialog.is_deleted:
-            dialog.delete()
+    return bool(await answer(dialog))
 
 
 async def _dismiss_dialog(actor: Actor, row: dict[str, Any]) -> bool:
@@ -392,8 +393,4 @@ async def _dismiss_dialog(actor: Actor, row: dict[str, Any]) -> bool:
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat').mark('dismiss-cancel')
             ui.button('Dismiss line', icon='block', on_click=dismiss).props('unelevated').mark('dismiss-save')
-    try:
-        return bool(await dialog)
-    finally:
-        if not dialog.is_deleted:
-            dialog.delete()
+    return bool(await answer(dialog))

@@ -37,6 +37,7 @@ _STORED_ACTIONS = """<q-td :props="props" class="whitespace-nowrap">
   <q-btn flat dense no-caps icon="download" label="XLSX" @click="() => $parent.$emit('download', props.row.id)"/>
 </q-td>"""
 REFRESH_PAUSE = 3.0
+BAR_WIDTH = 56  # px: one month's bars would otherwise fill the whole chart
 
 
 async def view(actor: Actor, report: str | None = None) -> None:
@@ -76,7 +77,7 @@ class _Reports:
         with ui.column().classes(theme.PAGE).mark('reports'):
             self._heading()
             self._period_picker()
-            with ui.tabs().classes('w-full') as tabs:
+            with ui.tabs().classes('w-full').props('align=left') as tabs:
                 ui.tab('pnl', 'Profit and loss').mark('tab-pnl')
                 ui.tab('dimension', 'By dimension').mark('tab-dimension')
                 ui.tab('stock', 'Stock value').mark('tab-stock')
@@ -293,16 +294,28 @@ class _Reports:
 def _chart_options(*, line: bool = True) -> dict[str, Any]:
     """Revenue and costs as bars, gross profit as a line (over time) or a third bar (by dimension)."""
     profit = {'name': 'Gross profit', 'type': 'line' if line else 'bar', 'data': [], 'smooth': True,
-              'itemStyle': {'color': theme.ACCENT}}  # fmt: skip
+              'barMaxWidth': BAR_WIDTH, 'itemStyle': {'color': theme.ACCENT}}  # fmt: skip
     return {
         'tooltip': {'trigger': 'axis'},
-        'legend': {'data': ['Revenue', 'Costs', 'Gross profit']},
+        'legend': {'data': ['Revenue', 'Costs', 'Gross profit'], 'top': 0},
         'grid': {'left': 60, 'right': 20, 'bottom': 40, 'top': 40},
         'xAxis': {'type': 'category', 'data': []},
         'yAxis': {'type': 'value'},
         'series': [
-            {'name': 'Revenue', 'type': 'bar', 'data': [], 'itemStyle': {'color': theme.POSITIVE}},
-            {'name': 'Costs', 'type': 'bar', 'data': [], 'itemStyle': {'color': theme.NEGATIVE}},
+            {
+                'name': 'Revenue',
+                'type': 'bar',
+                'data': [],
+                'barMaxWidth': BAR_WIDTH,
+                'itemStyle': {'color': theme.POSITIVE},
+            },
+            {
+                'name': 'Costs',
+                'type': 'bar',
+                'data': [],
+                'barMaxWidth': BAR_WIDTH,
+                'itemStyle': {'color': theme.NEGATIVE},
+            },
             profit,
         ],
     }

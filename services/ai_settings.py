@@ -20,10 +20,10 @@ from db.engine import session_scope
 from db.system import Setting
 from db.types import utcnow
 from services import audit, secrets
-from services.errors import PermissionDenied, ValidationFailed
+from services.errors import ValidationFailed
 from services.integrations import openai_chat
 from services.integrations.ai import LANGUAGES, WatchFacts
-from services.permissions import Actor, Permission, require
+from services.permissions import Actor, Permission, require, require_any
 from services.validation import validated
 
 Provider = Literal['builtin', 'openai', 'make']
@@ -208,7 +208,7 @@ def callback_url() -> str:
 
 def get(actor: Actor) -> AiSettings:
     """The settings as screens show them: to whoever writes descriptions or manages settings."""
-    _require_reader(actor)
+    require_any(actor, Permission.DESCRIPTIONS_WRITE, Permission.SETTINGS_MANAGE)
     with session_scope() as session:
         return load(session).settings
 
@@ -260,7 +260,7 @@ def save(actor: Actor, update: AiSettingsUpdate | dict[str, Any]) -> AiSettings:
 
 def preview_prompt(actor: Actor, template: str, watch_id: int | None = None, language: str | None = None) -> str:
     """The prompt a watch (or a sample watch) would be sent with, for the template editor's live preview."""
-    _require_reader(actor)
+    require_any(actor, Permission.DESCRIPTIONS_WRITE, Permission.SETTINGS_MANAGE)
     checked = validated(OpenAiUpdate, {'prompt_template': template}).prompt_template or ''
     from services import descriptions  # the descriptions service builds on these settings, not the other way
 
@@ -270,12 +270,6 @@ def preview_prompt(actor: Actor, template: str, watch_id: int | None = None, lan
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
-
-
-def _require_reader(actor: Actor) -> None:
-    require(actor)  # a stale actor is refused whatever it holds
-    if not (actor.can(Permission.DESCRIPTIONS_WRITE) or actor.can(Permission.SETTINGS_MANAGE)):
-        raise PermissionDenied(f'Your role ({actor.role.value}) may not {Permission.DESCRIPTIONS_WRITE.description}.')
 
 
 def _read_secret(session: Session, key: str) -> str:

@@ -43,11 +43,12 @@ from db.enums import Role, TransactionType
 from db.inventory import Watch
 from db.ledger import Transaction
 from db.types import Money
-from services import audit, bookings, ledger
-from services.errors import NotFound, PermissionDenied, ValidationFailed
-from services.money import check_currency
+from services import audit, ledger
+from services.bookings import BookingDay, PositiveAmount
+from services.errors import NotFound, ValidationFailed
+from services.money import CurrencyCode, TypedRate
 from services.paging import Page, clamp
-from services.permissions import Actor, Permission, parse_role, require
+from services.permissions import Actor, Permission, parse_role, require, require_any
 from services.validation import validated
 
 T = TransactionType
@@ -60,6 +61,7 @@ CATEGORIES: dict[str, tuple[TransactionType, ...]] = {
 CATEGORY_OF = {kind: name for name, kinds in CATEGORIES.items() for kind in kinds}
 _RECEIVED = (T.ADVANCE, T.PAYOUT)  # money the person got: it lowers what is owed to them
 PAYEE_ROLES = (Role.AGENT, Role.SELLER)
+READERS = (Permission.LEDGER_VIEW, Permission.PAYOUTS_BOOK)  # who sees everyone's balances
 _AUDITED = ('user_id', 'amount', 'currency', 'fx_rate', 'base_amount', 'value_date', 'memo')
 _LINE_COLUMNS = ('id', 'value_date', 'type', 'amount', 'currency', 'fx_rate', 'base_amount', 'watch_id', 'reference',
                  'memo', 'reverses_id')  # fmt: skip
@@ -143,38 +145,16 @@ class PaymentIn(BaseModel):
     model_config = ConfigDict(extra='forbid', str_strip_whitespace=True)
 
     user_id: int
-    amount: Decimal
-    currency: str
-    value_date: date
+    amount: PositiveAmount
+    currency: CurrencyCode
+    value_date: BookingDay
     memo: str | None = Field(default=None, max_length=500)
-    fx_rate: Decimal | None = None
-
-    @field_validator('amount')
-    @classmethod
-    def _amount(cls, value: Decimal) -> Decimal:
-        return bookings.amount_as_typed(value)
-
-    @field_validator('currency')
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return check_currency(value)
-
-    @field_validator('value_date')
-    @classmethod
-    def _day(cls, value: date) -> date:
-        return bookings.booking_day(value)
+    fx_rate: TypedRate | None = None
 
     @field_validator('memo')
     @classmethod
     def _memo(cls, value: str | None) -> str | None:
         return value or None
-
-    @field_validator('fx_rate')
-    @classmethod
-    def _rate(cls, value: Decimal | None) -> Decimal | None:
-        if value is not None and (not value.is_finite() or value <= 0):
-            raise ValueError('enter a rate above 0')
-        return value
 
 
 class PayoutIn(PaymentIn):
@@ -244,7 +224,7 @@ def all_balances(
     descending: bool = False,
 ) -> Page[BalanceRow]:
     """Every active agent and seller, and anyone else the books still show a balance for, with their figures."""
-    _require_any(actor, Permission.LEDGER_VIEW, Permission.PAYOUTS_BOOK)
+    require_any(actor, *READERS)
     offset, limit = clamp(offset, limit)
     totals = _totals_query().add_columns(Transaction.user_id).group_by(Transaction.user_id).subquery()
     figures = {name: sa.func.coalesce(totals.c[name], 0).label(name) for name in (*CATEGORIES, 'balance')}
@@ -283,14 +263,7 @@ def book_advance(
     fx_rate: Decimal | str | None = None,
 ) -> Booked:
     """Hand an active agent or seller money ahead of what they will spend or earn for the business."""
-    require(actor, Permission.PAYOUTS_BOOK)
-    data = validated(PaymentIn, _payment(user_id, amount, currency, day, memo, fx_rate))
-    with session_scope() as session:
-        person = _payee(session, data.user_id)
-        if not person.active:
-            raise ValidationFailed(f'{person.name} is deactivated; an advance goes only to someone still working.',
-                                   {'user_id': 'Deactivated.'})  # fmt: skip
-        return _book(session, actor, T.ADVANCE, data)
+    return _pay(actor, T.ADVANCE, PaymentIn, _payment(user_id, amount, currency, day, memo, fx_rate))
 
 
 def book_payout(
@@ -305,35 +278,46 @@ def book_payout(
     allow_overdraw: bool = False,
 ) -> Booked:
     """Pay an agent or seller what the business owes them; more than that only with consent and a reason."""
-    require(actor, Permission.PAYOUTS_BOOK)
     values = _payment(user_id, amount, currency, day, memo, fx_rate) | {'allow_overdraw': allow_overdraw}
-    data = validated(PayoutIn, values)
-    if data.allow_overdraw and not data.memo:
-        raise ValidationFailed('Say in the memo why this payout may exceed the balance.',
-                               {'memo': 'Say why it may exceed the balance.'})  # fmt: skip
-    with session_scope() as session:
-        person = _payee(session, data.user_id)
-        booked = _book(session, actor, T.PAYOUT, data)
-        if booked.balance < 0 and not data.allow_overdraw:
-            owed = booked.balance - booked.base_amount  # the payout's base amount is negative
-            base = get_settings().base_currency
-            raise ValidationFailed(
-                f'{person.name} is owed {owed:,.2f} {base}; a payout of {-booked.base_amount:,.2f} {base} would '
-                f'overdraw that by {-booked.balance:,.2f} {base}. Allow the overdraw and say why in the memo to '
-                'pay it anyway.',
-                {'amount': f'More than the {owed:,.2f} {base} owed.'},
-            )
-        return booked
+    return _pay(actor, T.PAYOUT, PayoutIn, values)
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
 
 
-def _require_any(actor: Actor, *permissions: Permission, refusal: str | None = None) -> None:
-    """Refuse unless the actor holds one of the permissions (and is not stale)."""
-    require(actor)
-    if not any(actor.can(permission) for permission in permissions):
-        raise PermissionDenied(f'Your role ({actor.role.value}) may not {refusal or permissions[0].description}.')
+def _pay(actor: Actor, kind: TransactionType, model: type[PaymentIn], values: dict[str, Any]) -> Booked:
+    """What an advance and a payout share: the right, the input, a payee who is an agent or a seller, the booking.
+
+    An advance goes only to someone still working. A payout beyond what is owed needs consent and a reason; it is
+    checked after the booking, under the ledger's lock, and a refusal rolls the booking back.
+    """
+    require(actor, Permission.PAYOUTS_BOOK)
+    data = validated(model, values)
+    overdraw = isinstance(data, PayoutIn) and data.allow_overdraw
+    if overdraw and not data.memo:
+        raise ValidationFailed('Say in the memo why this payout may exceed the balance.',
+                               {'memo': 'Say why it may exceed the balance.'})  # fmt: skip
+    with session_scope() as session:
+        person = _payee(session, data.user_id)
+        if kind is T.ADVANCE and not person.active:
+            raise ValidationFailed(f'{person.name} is deactivated; an advance goes only to someone still working.',
+                                   {'user_id': 'Deactivated.'})  # fmt: skip
+        booked = _book(session, actor, kind, data)
+        if kind is T.PAYOUT and booked.balance < 0 and not overdraw:
+            raise _overdrawn(person, booked)
+        return booked
+
+
+def _overdrawn(person: User, booked: Booked) -> ValidationFailed:
+    """The refusal of a payout that leaves the balance below zero: what was owed, and by how much it overdraws."""
+    owed = booked.balance - booked.base_amount  # the payout's base amount is negative
+    base = get_settings().base_currency
+    return ValidationFailed(
+        f'{person.name} is owed {owed:,.2f} {base}; a payout of {-booked.base_amount:,.2f} {base} would '
+        f'overdraw that by {-booked.balance:,.2f} {base}. Allow the overdraw and say why in the memo to '
+        'pay it anyway.',
+        {'amount': f'More than the {owed:,.2f} {base} owed.'},
+    )
 
 
 def _require_view(actor: Actor, user_id: int) -> None:
@@ -341,7 +325,7 @@ def _require_view(actor: Actor, user_id: int) -> None:
     if actor.id == user_id and actor.can(Permission.COMMISSIONS_VIEW_OWN):
         require(actor)  # refuses a stale actor
         return
-    _require_any(actor, Permission.LEDGER_VIEW, Permission.PAYOUTS_BOOK, refusal="see other people's balances")
+    require_any(actor, *READERS)
 
 
 def _person(session: Session, user_id: int) -> User:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func
 
@@ -25,11 +25,11 @@ from db.enums import TransactionType
 from db.inventory import Watch
 from db.ledger import Transaction
 from db.places import Batch
-from services import audit, contacts, ledger
+from services import audit, contacts, ledger, lookups
 from services.errors import Conflict, NotFound, ValidationFailed
-from services.money import CENT, check_currency
+from services.money import CENT, CurrencyCode, TypedRate, check_currency
 from services.paging import Page, clamp
-from services.permissions import Actor, Permission, require
+from services.permissions import Actor, Permission, require, require_any
 from services.validation import validated
 from services.watch_filter import TEXT_MAX_LENGTH, starts_with
 
@@ -46,6 +46,43 @@ _AUDITED = ('type', 'value_date', 'amount', 'currency', 'fx_rate', 'base_amount'
             'contact_id', 'batch_id', 'sale_id', 'reverses_id', 'reference', 'memo')  # fmt: skip
 
 
+# --- shared checks -----------------------------------------------------------------------------------------------
+
+
+def amount_as_typed(value: Decimal, *, negative_allowed: bool = False) -> Decimal:
+    """An amount as a person types it: finite, not zero, cents at most, twelve integer digits at most."""
+    if not value.is_finite():
+        raise ValueError('enter a number')
+    if value == 0:
+        raise ValueError('enter an amount other than 0')
+    if value < 0 and not negative_allowed:
+        raise ValueError('enter an amount above 0 (only an adjustment may be negative)')
+    if value != value.quantize(CENT):
+        raise ValueError('use at most 2 decimals')
+    if abs(value) > MAX_AMOUNT:
+        raise ValueError('this amount is too large (at most 12 digits before the decimal point)')
+    return value
+
+
+def booking_day(value: date) -> date:
+    """A value date a booking may carry: not after today, not before 2000."""
+    if value > date.today():
+        raise ValueError('the date cannot be in the future')
+    if value < EARLIEST:
+        raise ValueError('the date cannot be before 2000')
+    return value
+
+
+def permission_for(kind: TransactionType) -> Permission:
+    """The right booking (or reversing) a row of this type takes: money handed to a person needs its own."""
+    return Permission.PAYOUTS_BOOK if kind in PAYMENTS else Permission.LEDGER_BOOK
+
+
+# The checks above as field types, for every model that takes a payment or a booking as a person types it.
+PositiveAmount = Annotated[Decimal, AfterValidator(amount_as_typed)]
+BookingDay = Annotated[date, AfterValidator(booking_day)]
+
+
 # --- schemas -----------------------------------------------------------------------------------------------------
 
 
@@ -56,15 +93,15 @@ class BookingIn(BaseModel):
 
     type: TransactionType
     amount: Decimal
-    currency: str
-    value_date: date
+    currency: CurrencyCode
+    value_date: BookingDay
     watch_id: int | None = None
     user_id: int | None = None
     contact_id: int | None = None
     batch_id: int | None = None
     reference: str | None = Field(default=None, max_length=80)
     memo: str | None = Field(default=None, max_length=500)
-    fx_rate: Decimal | None = None
+    fx_rate: TypedRate | None = None
 
     @field_validator('watch_id', 'user_id', 'contact_id', 'batch_id', 'reference', 'memo', 'fx_rate', mode='before')
     @classmethod
@@ -83,23 +120,6 @@ class BookingIn(BaseModel):
     @classmethod
     def _amount(cls, value: Decimal, info: ValidationInfo) -> Decimal:
         return amount_as_typed(value, negative_allowed=info.data.get('type') is T.ADJUSTMENT)
-
-    @field_validator('currency')
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return check_currency(value)
-
-    @field_validator('value_date')
-    @classmethod
-    def _day(cls, value: date) -> date:
-        return booking_day(value)
-
-    @field_validator('fx_rate')
-    @classmethod
-    def _rate(cls, value: Decimal | None) -> Decimal | None:
-        if value is not None and (not value.is_finite() or value <= 0):
-            raise ValueError('enter a rate above 0')
-        return value
 
 
 class ReversalIn(BaseModel):
@@ -174,38 +194,6 @@ class TransactionPage(Page[TransactionRead]):
     """A page of the ledger; with `total_capped` there are more than `total` matches."""
 
     total_capped: bool = False
-
-
-# --- shared checks -----------------------------------------------------------------------------------------------
-
-
-def amount_as_typed(value: Decimal, *, negative_allowed: bool = False) -> Decimal:
-    """An amount as a person types it: finite, not zero, cents at most, twelve integer digits at most."""
-    if not value.is_finite():
-        raise ValueError('enter a number')
-    if value == 0:
-        raise ValueError('enter an amount other than 0')
-    if value < 0 and not negative_allowed:
-        raise ValueError('enter an amount above 0 (only an adjustment may be negative)')
-    if value != value.quantize(CENT):
-        raise ValueError('use at most 2 decimals')
-    if abs(value) > MAX_AMOUNT:
-        raise ValueError('this amount is too large (at most 12 digits before the decimal point)')
-    return value
-
-
-def booking_day(value: date) -> date:
-    """A value date a booking may carry: not after today, not before 2000."""
-    if value > date.today():
-        raise ValueError('the date cannot be in the future')
-    if value < EARLIEST:
-        raise ValueError('the date cannot be before 2000')
-    return value
-
-
-def permission_for(kind: TransactionType) -> Permission:
-    """The right booking (or reversing) a row of this type takes: money handed to a person needs its own."""
-    return Permission.PAYOUTS_BOOK if kind in PAYMENTS else Permission.LEDGER_BOOK
 
 
 # --- writing -----------------------------------------------------------------------------------------------------
@@ -310,7 +298,7 @@ def for_watch(actor: Actor, watch_id: int) -> list[TransactionRead]:
 
 def _require_some_booking(actor: Actor) -> None:
     """Either booking right lets the input be read; which one the type needs is checked once it is known."""
-    require(actor, Permission.PAYOUTS_BOOK if actor.can(Permission.PAYOUTS_BOOK) else Permission.LEDGER_BOOK)
+    require_any(actor, Permission.LEDGER_BOOK, Permission.PAYOUTS_BOOK)
 
 
 def _check_links(session: Session, wanted: BookingIn) -> None:
@@ -404,12 +392,12 @@ def _reads(session: Session, rows: list[Transaction], *, new: bool = False) -> l
     ids = [row.id for row in rows]
     query = sa.select(Transaction.reverses_id, Transaction.id).where(Transaction.reverses_id.in_(ids))
     reversed_by: dict[int, int] = dict(session.execute(query).all()) if ids and not new else {}
-    skus = _names(session, Watch.id, Watch.sku, {row.watch_id for row in rows})
-    people = _names(session, User.id, User.name, {row.user_id for row in rows} | {row.created_by_id for row in rows})
-    batches = _names(session, Batch.id, Batch.batch_number, {row.batch_id for row in rows})
-    wanted = [row.contact_id for row in rows if row.contact_id is not None]
-    found = session.scalars(sa.select(Contact).where(Contact.id.in_(wanted))).all() if wanted else []
-    names = {contact.id: contacts.label(contact) for contact in found}
+    skus = lookups.names(session, Watch.id, Watch.sku, (row.watch_id for row in rows))
+    named = [who for row in rows for who in (row.user_id, row.created_by_id)]
+    people = lookups.names(session, User.id, User.name, named)
+    batches = lookups.names(session, Batch.id, Batch.batch_number, (row.batch_id for row in rows))
+    found = lookups.by_id(session, Contact, (row.contact_id for row in rows))
+    names = {contact_id: contacts.label(contact) for contact_id, contact in found.items()}
     return [
         TransactionRead(
             **row.model_dump(exclude={'prev_hash', 'row_hash', 'created_by_id'}),
@@ -422,11 +410,6 @@ def _reads(session: Session, rows: list[Transaction], *, new: bool = False) -> l
         )
         for row in rows
     ]
-
-
-def _names(session: Session, key: Any, name: Any, ids: set[int | None]) -> dict[int, str]:
-    wanted = [value for value in ids if value is not None]
-    return dict(session.execute(sa.select(key, name).where(key.in_(wanted))).all()) if wanted else {}
 
 
 def _audited(row: Transaction) -> dict[str, Any]:

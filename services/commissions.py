@@ -15,12 +15,13 @@ converted at the sale day's rate; the commission is computed in the base currenc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, func, or_, select
 
@@ -33,7 +34,7 @@ from db.ledger import CommissionRule, Transaction
 from db.sales import Sale
 from services import audit, ledger
 from services.errors import NotFound, ValidationFailed
-from services.money import CENT, check_currency
+from services.money import CENT, CurrencyCode
 from services.paging import Page, clamp
 from services.permissions import Actor, Permission, require
 from services.validation import validated
@@ -72,15 +73,10 @@ class RuleIn(BaseModel):
     tiers: list[Tier] = Field(default_factory=list, max_length=10)
     minimum: Decimal | None = Field(default=None, **_AMOUNT)
     maximum: Decimal | None = Field(default=None, **_AMOUNT)
-    currency: str
+    currency: CurrencyCode
     valid_from: date
     valid_to: date | None = None
     active: bool = True
-
-    @field_validator('currency')
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return check_currency(value)
 
 
 class RuleRead(BaseModel):
@@ -275,16 +271,17 @@ def _same_subject(data: RuleIn) -> Any:
 
 def _rule_for(session: Session, user: User, day: date) -> CommissionRule | None:
     """The user's own rule in force on `day`, else their role's."""
-    in_force = select(CommissionRule).where(
-        CommissionRule.active,
-        CommissionRule.valid_from <= day,
-        or_(CommissionRule.valid_to.is_(None), CommissionRule.valid_to >= day),
-    )
-    own = session.exec(in_force.where(CommissionRule.user_id == user.id).order_by(CommissionRule.id)).first()
-    if own is not None:
-        return own
-    query = in_force.where(CommissionRule.user_id.is_(None), CommissionRule.role == user.role)
-    return session.exec(query.order_by(CommissionRule.id)).first()
+    active = select(CommissionRule).where(CommissionRule.active).order_by(CommissionRule.id)
+    own = session.exec(active.where(CommissionRule.user_id == user.id)).all()
+    role = session.exec(active.where(CommissionRule.user_id.is_(None), CommissionRule.role == user.role)).all()
+    return in_force([*own, *role], day)
+
+
+def in_force(rules: Sequence[CommissionRule], day: date) -> CommissionRule | None:
+    """The first of `rules` valid on `day`; given a person's own rules and then their role's, each by id, that is
+    the rule that pays them (the demo seed picks from rules it loaded once this way too)."""
+    return next((rule for rule in rules if rule.valid_from <= day and (rule.valid_to is None or day <= rule.valid_to)),
+                None)  # fmt: skip
 
 
 def _gross_profit(session: Session, watch: Watch, sale_base: Decimal) -> Decimal:

@@ -21,7 +21,7 @@ from db.types import utcnow
 from services import audit
 from services.errors import NotFound, ValidationFailed
 from services.paging import Page, clamp
-from services.permissions import Actor, Permission, require
+from services.permissions import Actor, Permission, require, require_any
 from services.places import COUNTRIES
 from services.validation import validated
 from services.watch_filter import TEXT_MAX_LENGTH, starts_with
@@ -252,8 +252,7 @@ def update_contact(actor: Actor, contact_id: int, data: ContactUpdate | dict[str
 
 def _require_picking(actor: Actor) -> None:
     """Whoever may set a watch's supplier (cost access) may pick one by name, without seeing the address book."""
-    if not actor.can(Permission.COST_VIEW):
-        require(actor, Permission.CONTACTS_VIEW)
+    require_any(actor, Permission.CONTACTS_VIEW, Permission.COST_VIEW)
 
 
 def _narrowed(query: Any, text: str | None, kind: ContactKind | None) -> Any:

@@ -1,5 +1,7 @@
 """Realistic demo data: users of every role, places, suppliers, batches, FX rates, and watches with their
-purchases, stage history and photos, drawn from the curated reference table.
+purchases, stage history and photos, drawn from the curated reference table; the watches that sold come with
+their sale on Catawiki or Tradera, its fees and the commissions it earned, so the finance screens have a
+business to show.
 
 The same seed on the same day gives the same rows: one `random.Random(seed)` draws every row in a fixed
 order, and only the dates are anchored to today (so "added this week" shows something); the placeholder
@@ -38,14 +40,16 @@ from db.enums import BatchStatus, CommissionBasis, ContactKind, Gender, Location
 from db.inventory import SkuCounter, Watch, WatchImage
 from db.ledger import CommissionRule, FxRate, Transaction
 from db.places import Batch, Location
+from db.sales import Sale
 from db.types import utcnow
 from db.workflow import Stage, StageEvent
-from services import audit, grading, ledger, maintenance, media_store, reference, sku
+from services import audit, commissions, grading, ledger, maintenance, media_store, reference, sku
 from services.errors import ValidationFailed
 from services.permissions import SYSTEM
 
 Progress = Callable[[str, int, int], None]
 
+T = TransactionType
 DEMO_PASSWORD = 'vintage-demo-2026'
 DEMO_DOMAIN = 'demo.secondvintage.local'
 CHUNK = 4000
@@ -199,6 +203,17 @@ ROLEX_LETTERS = 'RLLEXCSSWTUUAPKYFFDZMMV'  # 1987 .. 2009
 OMEGA_SERIALS = ((1950, 12_000_000), (1960, 17_500_000), (1970, 30_000_000), (1980, 43_000_000),
                  (1990, 48_000_000), (2000, 56_000_000), (2010, 83_000_000), (2025, 99_000_000))  # fmt: skip
 
+# --- sales -------------------------------------------------------------------------------------------------------
+
+# (channel, weight, currency it settles in, platform fee as a share of the price, reference prefix)
+SALE_CHANNELS = {'catawiki': (60, 'EUR', Decimal('0.125'), 'CW'), 'tradera': (40, 'SEK', Decimal('0.10'), 'TR')}
+HAMMER_PERCENT = (85, 112)  # the final price against the asking price
+SHIPPING_SHARE = 0.7  # of sales that we ship (the rest is picked up or the buyer pays the courier)
+SHIPPING_EUR = (18, 45)  # what DHL charges us, before conversion to the sale's currency
+BUYER_SHARE = 0.6  # of sales whose buyer is one of our contacts
+# every column a booking links through, so rows of one insert share their keys
+BOOKING_LINKS = ('watch_id', 'user_id', 'contact_id', 'batch_id', 'sale_id', 'reverses_id', 'reference', 'memo')
+
 # --- photos ------------------------------------------------------------------------------------------------------
 
 POOL_COLOURS = {
@@ -235,6 +250,8 @@ class _World:
     stages: dict[str, int]
     fx: _Fx
     photos: dict[str, list[_Photo]]
+    bookkeeper: int  # the finance user who records the sales
+    rules: dict[int, list[CommissionRule]]  # per agent and seller, the rules that may pay them, in order
 
 
 @dataclass
@@ -272,7 +289,9 @@ def seed(*, watches: int, seed: int = 42, progress: Progress | None = None) -> s
         world, counts = _world(session, rng, anchor, photos)
         slots, batches = _timeline(session, world, watches)
         counts |= {'batches': batches}
+        first_watch = _next_id(session, Watch)
         counts |= _insert_watches(session, world, slots, report)
+        counts |= _insert_sales(session, world, first_watch, report)
         _advance_sequences(session)
         audit.record(session, SYSTEM, 'demo.seeded', 'demo', None, after={'seed': seed, **counts})
     maintenance.optimize_database()  # fresh statistics, so the lists and the dashboard pick their indexes
@@ -293,18 +312,22 @@ def _world(
     fx = _fx(session, rng, anchor.date())
     _commission_rules(session, anchor)
     stages = dict(session.execute(sa.select(Stage.key, Stage.id)).all())
+    base = get_settings().base_currency
+    sellers = [users[local] for local, role, _ in STAFF if role is Role.SELLER]
     world = _World(
         rng=rng,
         anchor=anchor,
-        base=get_settings().base_currency,
+        base=base,
         agents=agents,
         agent_homes=homes,
-        sellers=[users[local] for local, role, _ in STAFF if role is Role.SELLER],
+        sellers=sellers,
         places=places,
         suppliers=suppliers,
         stages=stages,
         fx=fx,
         photos=photos,
+        bookkeeper=users['finance'],
+        rules=_earner_rules(session, agents + sellers, {base, *fx.base[anchor.date()]}),
     )
     counts = {'users': new_users, 'locations': new_places, 'contacts': new_contacts, 'fx_rates': fx.inserted}
     return world, counts
@@ -314,8 +337,9 @@ def _summary(seed: int, counts: dict[str, int], seconds: float) -> str:
     return '\n'.join(
         (
             f'Demo data (seed {seed}) loaded in {seconds:.1f} s: {counts["watches"]:,} watches with '
-            f'{counts["transactions"]:,} purchases, {counts["images"]:,} photos ({counts["photo_files"]} files), '
-            f'{counts["batches"]:,} batches;',
+            f'{counts["purchases"]:,} purchases, {counts["sales"]:,} sales ({counts["sale_bookings"]:,} bookings '
+            f'with their fees, shipping and commissions), {counts["images"]:,} photos ({counts["photo_files"]} '
+            f'files), {counts["batches"]:,} batches;',
             f'  new: {counts["users"]} users, {counts["locations"]} locations, {counts["contacts"]} contacts, '
             f'{counts["fx_rates"]:,} FX rates.',
             f'  Log in as manager@{DEMO_DOMAIN} (or admin, finance, agent1..agent8, seller1..seller4 at the same '
@@ -326,7 +350,7 @@ def _summary(seed: int, counts: dict[str, int], seconds: float) -> str:
 
 # --- inserting ---------------------------------------------------------------------------------------------------
 
-_EXPLICIT_IDS = (User, Location, Contact, Batch, FxRate, Watch, Transaction, StageEvent, WatchImage)
+_EXPLICIT_IDS = (User, Location, Contact, Batch, FxRate, Watch, Transaction, StageEvent, WatchImage, Sale)
 
 
 def _next_id(session: Session, model: type) -> int:
@@ -711,7 +735,7 @@ def _insert_watches(session: Session, world: _World, slots: list[_Slot], report:
         report('watches', start + len(rows[Watch]), len(slots))
     _save_counters(session, counters, highest)
     photo_files = len({photo.checksum for group in world.photos.values() for photo in group})
-    return {'watches': len(slots), 'transactions': len(slots), 'images': images, 'photo_files': photo_files}
+    return {'watches': len(slots), 'purchases': len(slots), 'images': images, 'photo_files': photo_files}
 
 
 def _last_hash(session: Session) -> str:
@@ -804,24 +828,8 @@ def _watch(world: _World, slot: _Slot, watch_id: int, number: str, serials: set[
     }
     images = _images(rng, world, watch_id, dial, created, agent)
     watch['image_count'] = len(images)
-    transaction = {
-        'type': TransactionType.PURCHASE,
-        'value_date': purchased,
-        'amount': -cost,
-        'currency': currency,
-        'fx_rate': rate,
-        'base_amount': (-cost / rate).quantize(CENT, ROUND_HALF_EVEN),
-        'base_currency': world.base,
-        'watch_id': watch_id,
-        'user_id': agent,
-        'contact_id': watch['supplier_id'],
-        'batch_id': None,
-        'reverses_id': None,
-        'reference': f'PO-{number}',
-        'memo': None,
-        'created_by_id': agent,
-        'created_at': created,
-    }
+    links = {'watch_id': watch_id, 'user_id': agent, 'contact_id': watch['supplier_id'], 'reference': f'PO-{number}'}
+    transaction = _booking(world, T.PURCHASE, purchased, -cost, currency, rate, by=agent, at=created, **links)
     event = {'watch_id': watch_id, 'from_stage_id': None, 'to_stage_id': watch['stage_id'], 'actor_id': agent,
              'note': 'Demo data', 'at': created}  # fmt: skip
     return _Built(watch, transaction, event, images)
@@ -884,8 +892,33 @@ def _purchase(rng: random.Random, world: _World, market: Decimal, day: date) -> 
     currency = _weighted(rng, PURCHASE_CURRENCIES)
     paid_eur = market * Decimal(rng.randint(55, 75)) / 100
     cost = _round_price(paid_eur * world.fx.eur[day][currency])
-    rate = Decimal(1) if currency == world.base else world.fx.base[day][currency]
+    rate = _rate(world, currency, day)
     return cost, currency, rate, (cost / rate).quantize(CENT, ROUND_HALF_EVEN)
+
+
+def _rate(world: _World, currency: str, day: date) -> Decimal:
+    """Units of `currency` per base unit on `day`: the table's rate as `ledger.rate_for` finds it (1 for the base)."""
+    return Decimal(1) if currency == world.base else world.fx.base[day][currency]
+
+
+def _booking(
+    world: _World,
+    kind: TransactionType,
+    day: date,
+    amount: Decimal,
+    currency: str,
+    rate: Decimal,
+    *,
+    by: int,
+    at: datetime,
+    **links: Any,
+) -> dict[str, Any]:
+    """One ledger row as `ledger.post` would book it (base amount rounded alike); id and hashes are set later."""
+    return {
+        'type': kind, 'value_date': day, 'amount': amount, 'currency': currency, 'fx_rate': rate,
+        'base_amount': (amount / rate).quantize(CENT, ROUND_HALF_EVEN), 'base_currency': world.base,
+        **dict.fromkeys(BOOKING_LINKS), **links, 'created_by_id': by, 'created_at': at,
+    }  # fmt: skip
 
 
 def _prices(rng: random.Random, market: Decimal, stage: str) -> dict[str, Any]:
@@ -975,6 +1008,126 @@ def _images(
          'original_name': f'IMG_{rng.randint(1000, 9999)}.jpg', 'created_at': created, 'created_by_id': agent}
         for position, photo in enumerate(chosen)
     ]  # fmt: skip
+
+
+# --- sales -------------------------------------------------------------------------------------------------------
+
+
+def _insert_sales(session: Session, world: _World, first_watch: int, report: Progress) -> dict[str, int]:
+    """A sale in force for every watch of this run with a sale date, booked as `sales.record_sale` books one.
+
+    Each gets its sale, platform fee, shipping (for most) and the commissions the rules in force give its agent
+    and seller, computed by `commissions.calculate`, at the table's rate of the sale day. The watches keep their
+    stage (their history already says sold); a reversal would send them back to Listed. Like the purchases, the
+    rows go in chunk by chunk with precomputed ids, continuing the hash chain.
+    """
+    sold = sa.select(Watch.id, Watch.sold_on, Watch.asking_price, Watch.agent_id, Watch.seller_id,
+                     Watch.purchase_cost_base).where(Watch.id >= first_watch, Watch.sold_on.is_not(None))  # fmt: skip
+    total = session.execute(sa.select(sa.func.count()).select_from(sold.subquery())).scalar_one()
+    ids = {model: _next_id(session, model) for model in (Sale, Transaction)}
+    references = set(session.execute(sa.select(Sale.reference).where(Sale.reference.is_not(None))).scalars())
+    prev_hash = ledger.last_hash(session)
+    sales = bookings = 0
+    after = first_watch - 1
+    while chunk := session.execute(sold.where(Watch.id > after).order_by(Watch.id).limit(CHUNK)).all():
+        rows: dict[type, list[dict[str, Any]]] = {Sale: [], Transaction: []}
+        for watch in chunk:
+            sale = _sale(world, watch, ids[Sale] + sales + len(rows[Sale]), references)
+            rows[Sale].append(sale)
+            for booking in _sale_bookings(world, watch, sale):
+                booking |= {'id': ids[Transaction] + bookings + len(rows[Transaction]), 'prev_hash': prev_hash}
+                prev_hash = booking['row_hash'] = ledger.row_hash(prev_hash, booking)
+                rows[Transaction].append(booking)
+        for model, chunk_rows in rows.items():
+            _insert(session, model, chunk_rows)
+        sales, bookings, after = sales + len(rows[Sale]), bookings + len(rows[Transaction]), chunk[-1].id
+        report('sales', sales, total)
+    return {'sales': sales, 'sale_bookings': bookings}
+
+
+def _earner_rules(session: Session, earners: list[int], currencies: set[str]) -> dict[int, list[CommissionRule]]:
+    """Per agent and seller, the active rules that may pay them, in the order `commissions` picks them: their
+    own first, then their role's, each by id (`commissions.in_force` takes the first valid on the day). A rule
+    paying in a currency the demo has no rates for is refused before anything is generated."""
+    people = sa.select(User.id, User.role).where(User.id.in_(earners))
+    query = sa.select(CommissionRule).where(CommissionRule.active).order_by(CommissionRule.id)
+    active = list(session.execute(query).scalars())
+    rules = {
+        user: [rule for rule in active if rule.user_id == user]
+        + [rule for rule in active if rule.user_id is None and rule.role == role]
+        for user, role in session.execute(people).all()
+    }
+    for rule in itertools.chain.from_iterable(rules.values()):
+        if rule.currency not in currencies:
+            raise ValidationFailed(
+                f'The demo data has exchange rates for EUR, {", ".join(EUR_CORRIDORS)} only; the commission '
+                f'rule {rule.id} pays in {rule.currency}.'
+            )
+    return rules
+
+
+def _sale(world: _World, watch: sa.Row, sale_id: int, references: set[str]) -> dict[str, Any]:
+    """The sale: the asking price give or take, in whole units of the channel's currency, maybe to a contact."""
+    rng, day = world.rng, watch.sold_on
+    channel = _weighted(rng, tuple((name, spec[0]) for name, spec in SALE_CHANNELS.items()))
+    _weight, currency, _fee, prefix = SALE_CHANNELS[channel]
+    hammer_eur = watch.asking_price * Decimal(rng.randint(*HAMMER_PERCENT)) / 100
+    buyer = rng.choice(world.suppliers) if rng.random() < BUYER_SHARE else None
+    return {
+        'id': sale_id, 'watch_id': watch.id, 'channel': channel, 'buyer_id': buyer,
+        'price': _whole(hammer_eur * world.fx.eur[day][currency]), 'currency': currency, 'sold_on': day,
+        'reference': _reference(rng, prefix, references), 'previous_stage_id': world.stages['listed'],
+        'created_by_id': world.bookkeeper, 'created_at': _sold_at(world, day), 'reversed_at': None,
+        'reversed_by_id': None, 'reversal_reason': None,
+    }  # fmt: skip
+
+
+def _sale_bookings(world: _World, watch: sa.Row, sale: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sale (+), its platform fee and shipping (-), then the commissions on the sale or its gross profit."""
+    rng, day, currency = world.rng, sale['sold_on'], sale['currency']
+    rate = _rate(world, currency, day)
+    fee = (sale['price'] * SALE_CHANNELS[sale['channel']][2]).quantize(CENT, ROUND_HALF_EVEN)
+    shipping = _whole(rng.randint(*SHIPPING_EUR) * world.fx.eur[day][currency]) if rng.random() < SHIPPING_SHARE else 0
+    common = {'by': world.bookkeeper, 'at': sale['created_at'], 'watch_id': watch.id, 'sale_id': sale['id'],
+              'reference': sale['reference']}  # fmt: skip
+    rows = [
+        _booking(world, kind, day, ledger.signed(kind, amount), currency, rate, contact_id=sale['buyer_id'], **common)
+        for kind, amount in ((T.SALE, sale['price']), (T.PLATFORM_FEE, fee), (T.SHIPPING, shipping))
+        if amount
+    ]
+    sale_base = rows[0]['base_amount']
+    gross_profit = sale_base - watch.purchase_cost_base + sum(row['base_amount'] for row in rows[1:])
+    for earner, kind in ((watch.agent_id, T.AGENT_COMMISSION), (watch.seller_id, T.SELLER_COMMISSION)):
+        rule = commissions.in_force(world.rules.get(earner, []), day)
+        if rule is None:
+            continue
+        basis = sale_base if rule.basis is CommissionBasis.SALE_PRICE else gross_profit
+        rule_rate = _rate(world, rule.currency, day)
+        amount, memo = commissions.calculate(rule, basis, rule_rate)
+        if amount > 0:
+            paid = ledger.signed(kind, (amount * rule_rate).quantize(CENT))
+            rows.append(_booking(world, kind, day, paid, rule.currency, rule_rate, user_id=earner, memo=memo, **common))
+    return rows
+
+
+def _whole(value: Decimal) -> Decimal:
+    """A price or cost in whole units of its currency, as auctions and couriers charge."""
+    return value.quantize(Decimal(1), ROUND_HALF_EVEN).quantize(CENT)
+
+
+def _reference(rng: random.Random, prefix: str, taken: set[str]) -> str:
+    """The platform's order number, unique among the sales."""
+    while True:
+        reference = f'{prefix}-{rng.randint(100_000, 999_999)}'
+        if reference not in taken:
+            taken.add(reference)
+            return reference
+
+
+def _sold_at(world: _World, day: date) -> datetime:
+    """When the sale was booked: the evening the auction closed, or early this morning for one that closed today."""
+    evening = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)
+    return min(evening, world.anchor) + timedelta(seconds=world.rng.randrange(600))
 
 
 def _weighted(rng: random.Random, choices: tuple[tuple[Any, int], ...]) -> Any:

@@ -23,12 +23,12 @@ from sqlmodel import Session, func, select
 from config import get_settings
 from db.engine import session_scope
 from db.ledger import FxRate
-from services import audit, bus, ledger
-from services.errors import PermissionDenied, ServiceError, ValidationFailed
+from services import audit, bus, ledger, purchases
+from services.errors import ServiceError, ValidationFailed
 from services.integrations.ecb import DayRates, EcbClient, FeedError
-from services.money import CENT, CURRENCIES, check_currency
+from services.money import CENT, CURRENCIES, CurrencyCode, TypedRate, check_currency
 from services.paging import Page, clamp
-from services.permissions import SYSTEM, Actor, Permission, require
+from services.permissions import SYSTEM, Actor, Permission, require, require_any
 from services.validation import validated
 
 TOPIC = 'fx'  # on the bus: {'currencies': [...]} whose rates changed
@@ -42,6 +42,7 @@ MAX_RATE = Decimal(10) ** (20 - RATE_PLACES)  # the column's precision leaves 12
 CROSS_DIGITS = Context(prec=12, rounding=ROUND_HALF_EVEN)  # a cross rate shown to a person
 MAX_HISTORY_DAYS = 3700  # a chart of ten years of business days is still readable
 SORTS = ('currency', 'rate_date', 'source')
+READERS = (Permission.LEDGER_VIEW, Permission.FX_MANAGE)  # rates are read by whoever sees the ledger or manages them
 
 
 class FeedFailed(ServiceError):
@@ -59,6 +60,7 @@ class ImportResult(BaseModel):
     kept_manual: list[str]  # "USD 2025-03-04": the ECB differed from a rate set by hand, which was kept
     unknown: list[str]  # codes the ECB published that are no active ISO 4217 currency
     newest: date | None
+    purchases_booked: int = 0  # purchases of watches that waited for these rates (services/purchases.py)
 
 
 class RateRead(BaseModel):
@@ -96,7 +98,7 @@ class ManualRate(BaseModel):
 
     currency: str
     day: date
-    rate: Decimal
+    rate: TypedRate
 
     @field_validator('currency')
     @classmethod
@@ -117,8 +119,6 @@ class ManualRate(BaseModel):
     @field_validator('rate')
     @classmethod
     def _rate(cls, value: Decimal) -> Decimal:
-        if not value.is_finite() or value <= 0:
-            raise ValueError('enter a rate above 0')
         shape = value.normalize().as_tuple()
         if len(shape.digits) > MAX_SIGNIFICANT or value >= MAX_RATE:
             raise ValueError(f'enter at most {MAX_SIGNIFICANT} significant digits')
@@ -131,8 +131,8 @@ class ConversionInput(BaseModel):
     model_config = ConfigDict(extra='forbid')
 
     amount: Decimal
-    from_currency: str
-    to_currency: str
+    from_currency: CurrencyCode
+    to_currency: CurrencyCode
     day: date
 
     @field_validator('amount')
@@ -141,11 +141,6 @@ class ConversionInput(BaseModel):
         if not value.is_finite() or abs(value) >= MAX_RATE:
             raise ValueError('enter an amount below a trillion')
         return value
-
-    @field_validator('from_currency', 'to_currency')
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        return check_currency(value)
 
 
 # --- importing -----------------------------------------------------------------------------------------------------
@@ -156,6 +151,7 @@ def import_feed(actor: Actor | None, feed: Feed = 'daily') -> ImportResult:
 
     The feed is fetched before any transaction opens. Two imports at once (the schedule and a person's "Fetch
     now") may both insert a day: the loser's unit of work is rolled back and done again, finding the rows.
+    Once new rates are in, the purchases that waited for them are booked (`purchases.book_waiting`).
     """
     if actor is not None:
         require(actor, Permission.FX_MANAGE)
@@ -177,6 +173,7 @@ def import_feed(actor: Actor | None, feed: Feed = 'daily') -> ImportResult:
                 raise
     if result.inserted or result.updated:
         _announce(sorted({code for day in days for code in day.rates}))
+        result.purchases_booked = purchases.book_waiting(actor)
     return result
 
 
@@ -243,7 +240,10 @@ def _upsert(session: Session, feed: str, days: list[DayRates]) -> ImportResult:
 
 
 def set_manual_rate(actor: Actor, currency: str, day: date | str, rate: Decimal | str) -> RateRead:
-    """Set a currency's rate for a day by hand (source 'manual'); it replaces the ECB's and later imports keep it."""
+    """Set a currency's rate for a day by hand (source 'manual'); it replaces the ECB's and later imports keep it.
+
+    Purchases that waited for a rate are booked right after (services/purchases.py `book_waiting`).
+    """
     require(actor, Permission.FX_MANAGE)
     wanted = validated(ManualRate, {'currency': currency, 'day': day, 'rate': rate})
     with session_scope() as session:
@@ -261,6 +261,7 @@ def set_manual_rate(actor: Actor, currency: str, day: date | str, rate: Decimal 
         audit.record(session, actor, 'fx.rate_set', 'fx_rate', row.id, before=before, after=after)
         read = _read(row)
     _announce([read.currency])
+    purchases.book_waiting(actor)
     return read
 
 
@@ -271,7 +272,7 @@ def latest(
     actor: Actor, *, offset: int = 0, limit: int = 50, sort: str = 'currency', descending: bool = False
 ) -> Page[LatestRate]:
     """Every currency's newest rate with its change since the rate before it (at most a few hundred currencies)."""
-    _require_reader(actor)
+    require_any(actor, *READERS)
     offset, limit = clamp(offset, limit)
     order = sort if sort in SORTS else 'currency'
     ranked = select(
@@ -300,7 +301,7 @@ def history(
     descending: bool = True,
 ) -> Page[RateRead]:
     """A currency's rates between two days (either open), newest first, with where each came from."""
-    _require_reader(actor)
+    require_any(actor, *READERS)
     offset, limit = clamp(offset, limit)
     conditions = _history_conditions(currency, start, end)
     order = FxRate.rate_date.desc() if descending else FxRate.rate_date.asc()
@@ -312,7 +313,7 @@ def history(
 
 def series(actor: Actor, currency: str, start: date, end: date) -> list[tuple[date, Decimal]]:
     """A currency's rates between two days, oldest first, for a chart (at most about ten years)."""
-    _require_reader(actor)
+    require_any(actor, *READERS)
     if end < start:
         raise ValidationFailed('The period ends before it starts.', {'end': 'A day on or after the start.'})
     if (end - start).days > MAX_HISTORY_DAYS:
@@ -330,7 +331,7 @@ def conversion(
     actor: Actor, amount: Decimal | str, from_currency: str, to_currency: str, day: date | str
 ) -> Conversion:
     """The converter on screen: `convert` with the rates it used, for whoever may see rates."""
-    _require_reader(actor)
+    require_any(actor, *READERS)
     wanted = validated(
         ConversionInput, {'amount': amount, 'from_currency': from_currency, 'to_currency': to_currency, 'day': day}
     )
@@ -407,13 +408,6 @@ def _latest(row: Any, before: Any | None) -> LatestRate:
 
 def _read(row: FxRate) -> RateRead:
     return RateRead(currency=row.currency, rate_date=row.rate_date, rate=row.rate, source=row.source)
-
-
-def _require_reader(actor: Actor) -> None:
-    """Rates are read by whoever sees the ledger or manages the rates."""
-    require(actor)
-    if not (actor.can(Permission.LEDGER_VIEW) or actor.can(Permission.FX_MANAGE)):
-        raise PermissionDenied(f'Your role ({actor.role.value}) may not see exchange rates.')
 
 
 def _cents(value: Decimal) -> Decimal:

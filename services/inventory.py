@@ -24,7 +24,7 @@ from db.engine import session_scope
 from db.inventory import Watch, WatchImage
 from db.places import Batch, Location
 from db.workflow import Stage
-from services import audit, search
+from services import audit, lookups, search
 from services.errors import NotFound, PermissionDenied, ValidationFailed
 from services.paging import Page, clamp
 from services.permissions import Actor, Permission, require
@@ -235,9 +235,9 @@ class Labels:
         user_ids = {getattr(row, name) for row in rows for name in ('agent_id', *people)}
         return cls(
             stages={stage.id: stage for stage in session.exec(select(Stage)).all()},
-            locations=_names(session, Location.id, Location.name, {row.location_id for row in rows}),
-            batches=_names(session, Batch.id, Batch.batch_number, {row.batch_id for row in rows}),
-            users=_names(session, User.id, User.name, user_ids),
+            locations=lookups.names(session, Location.id, Location.name, (row.location_id for row in rows)),
+            batches=lookups.names(session, Batch.id, Batch.batch_number, (row.batch_id for row in rows)),
+            users=lookups.names(session, User.id, User.name, user_ids),
             photos=_primary_photos(session, [row.id for row in rows if row.image_count]) if photos else {},
         )
 
@@ -255,11 +255,6 @@ class Labels:
             agent=self.users.get(row.agent_id),
             primary_photo_id=self.photos.get(row.id),
         )
-
-
-def _names(session: Session, key: Any, name: Any, ids: set[int | None]) -> dict[int, str]:
-    wanted = [value for value in ids if value is not None]
-    return dict(session.execute(select(key, name).where(key.in_(wanted))).all()) if wanted else {}
 
 
 def _primary_photos(session: Session, watch_ids: list[int]) -> dict[int, int]:

@@ -10,13 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
-from db.accounts import User
 from db.engine import session_scope
-from db.enums import Role
 from services import fx, notifications
 from services.job_kinds import JobKind, Plan, RunContext
 from services.permissions import Actor, Permission
@@ -50,7 +47,10 @@ class FxImportKind(JobKind):
             if ctx.actor.id is None:
                 _tell_finance(str(error), ctx.job_id)
             raise
-        ctx.note(f'{result.inserted:,} rates added and {result.updated:,} updated over {result.days:,} days')
+        booked = f'; {result.purchases_booked:,} waiting purchases booked' if result.purchases_booked else ''
+        ctx.outcome = (
+            f'{result.inserted:,} rates added and {result.updated:,} updated over {result.days:,} days{booked}'
+        )
 
     def item_label(self, key: str) -> str:
         return 'ECB daily file' if key == 'daily' else 'ECB 90-day file'
@@ -59,10 +59,7 @@ class FxImportKind(JobKind):
 def _tell_finance(reason: str, job_id: int) -> None:
     """The scheduled fetch failed: everyone who keeps the books hears of it (the rates may be missing today)."""
     with session_scope() as session:
-        people = session.execute(
-            sa.select(User.id).where(User.active.is_(True), User.role.in_([Role.FINANCE, Role.ADMIN])).order_by(User.id)
-        ).scalars()
-        for user_id in people:
-            notifications.notify(session, user_id, kind=NOTIFICATION, title='The exchange rates could not be fetched',
-                                 body=f'{reason} Fetch them under Exchange rates, or enter them by hand.',
-                                 link=f'/jobs/{job_id}')  # fmt: skip
+        notifications.notify_roles(session, notifications.BOOKKEEPERS, kind=NOTIFICATION,
+                                   title='The exchange rates could not be fetched',
+                                   body=f'{reason} Fetch them under Exchange rates, or enter them by hand.',
+                                   link=f'/jobs/{job_id}')  # fmt: skip

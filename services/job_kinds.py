@@ -59,6 +59,7 @@ class RunContext:
     directory: Path
     state: dict[str, Any] = field(default_factory=dict)
     note: Callable[[str], None] = lambda _text: None  # how far a long single item has come, for the screens
+    outcome: str | None = None  # what the run achieved in words ("5 rates added"): the finished job says it
     check_soon: bool = False  # set by a kind that saw a cancel: the runner reads it after this batch, not later
 
     def save_part(self, name: str, value: Any) -> None:

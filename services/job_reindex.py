@@ -41,7 +41,7 @@ class ReindexKind(JobKind):
 
     def item(self, ctx: RunContext, key: str) -> None:
         name, count = rebuild(lambda done, total: ctx.note(f'Indexed {done:,} of {total:,} watches'))
-        ctx.note(f'Indexed {count:,} watches ({name})')
+        ctx.outcome = f'Indexed {count:,} watches ({name})'
         ctx.state['count'] = count
 
     def item_label(self, key: str) -> str:

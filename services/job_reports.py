@@ -12,13 +12,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlmodel import Session
 
-from db.accounts import User
 from db.engine import session_scope
-from db.enums import Role
 from db.reports import FinanceReport
 from services import audit, notifications, report_export
 from services.errors import ValidationFailed
@@ -88,6 +85,7 @@ class FinanceReportKind(JobKind):
             report = store(session, ctx.actor, month, tables, job_id=ctx.job_id)
             if ctx.actor.id is None:
                 announce(session, report)
+        ctx.outcome = f'{report.title} is stored under Reports ({len(tables)} tables); its workbook can be downloaded'
         return Output(name=name, path=path, media_type=report_export.MEDIA_TYPES['xlsx'])
 
 
@@ -114,10 +112,6 @@ def store(
 
 def announce(session: Session, report: FinanceReport) -> None:
     """Tell every active Finance and Admin user that the report is ready, with a link to it."""
-    people = session.execute(
-        sa.select(User.id).where(User.active.is_(True), User.role.in_([Role.FINANCE, Role.ADMIN])).order_by(User.id)
-    ).scalars()
-    for user_id in people:
-        notifications.notify(session, user_id, kind=NOTIFICATION, title=f'{report.title} is ready',
-                             body=f'{report.period_start:%d %b} – {report.period_end:%d %b %Y}',
-                             link=f'/finance/reports?report={report.id}')  # fmt: skip
+    notifications.notify_roles(session, notifications.BOOKKEEPERS, kind=NOTIFICATION, title=f'{report.title} is ready',
+                               body=f'{report.period_start:%d %b} – {report.period_end:%d %b %Y}',
+                               link=f'/finance/reports?report={report.id}')  # fmt: skip

@@ -186,7 +186,7 @@ def _finish(state: _Run, ctx: RunContext) -> str:
         return JobStatus.FAILED.value
     if output is not None:
         job.result = {'file': output.name, 'media_type': output.media_type}
-    summary = f'{job.done:,} done' + (f', {job.failed:,} failed.' if job.failed else '.')
+    summary = (ctx.outcome or f'{job.done:,} done') + (f', {job.failed:,} failed.' if job.failed else '.')
     _end(state, JobStatus.SUCCEEDED, summary)
     return JobStatus.SUCCEEDED.value
 

@@ -73,6 +73,26 @@ def signed(kind: TransactionType, amount: Decimal) -> Decimal:
     return amount
 
 
+def reversal(row: Transaction, memo: str | None, value_date: date | None = None) -> Entry:
+    """The entry that undoes `row`: its negated amount, in its currency and at its rate, with all its links."""
+    return Entry(
+        type=T.REVERSAL,
+        amount=-row.amount,
+        currency=row.currency,
+        value_date=value_date or date.today(),
+        **{name: getattr(row, name) for name in ('watch_id', 'user_id', 'contact_id', 'batch_id', 'sale_id')},
+        reverses_id=row.id,
+        reference=row.reference,
+        memo=memo,
+        fx_rate=row.fx_rate,
+    )
+
+
+def booked_values(row: Transaction) -> dict[str, Any]:
+    """What a booked row says (the content its hash covers), for the audit entry of the service that booked it."""
+    return {name: getattr(row, name) for name in (*HASHED_FIELDS, *LATER_FIELDS)}
+
+
 def post(session: Session, entry: Entry, *, created_by_id: int | None) -> Transaction:
     """Book one entry in the caller's transaction; ValidationFailed (nothing written) when it cannot be priced."""
     return post_many(session, [entry], created_by_id=created_by_id)[0]

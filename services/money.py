@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Annotated
 
+from pydantic import AfterValidator
 from sqlmodel import Session, select
 
 from config import get_settings
@@ -34,6 +36,18 @@ def check_currency(code: str) -> str:
     if value not in CURRENCIES:
         raise ValueError(f'"{code}" is not a currency code; use a three-letter ISO 4217 code such as EUR or USD.')
     return value
+
+
+def check_rate(value: Decimal) -> Decimal:
+    """A rate a person typed (units per one unit of the base currency), or ValueError unless it is above 0."""
+    if not value.is_finite() or value <= 0:
+        raise ValueError('enter a rate above 0')
+    return value
+
+
+# The two checks as field types of input models, so each model does not repeat them as its own validators.
+CurrencyCode = Annotated[str, AfterValidator(check_currency)]
+TypedRate = Annotated[Decimal, AfterValidator(check_rate)]
 
 
 def to_base(session: Session, amount: Decimal, currency: str, day: date) -> Decimal | None:

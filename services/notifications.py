@@ -7,6 +7,7 @@ toast) through the `notification` topic, with the recipient's id so every other 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -14,7 +15,9 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from db.accounts import User
 from db.engine import session_scope
+from db.enums import Role
 from db.system import Notification
 from db.types import utcnow
 from services import bus, events
@@ -30,6 +33,7 @@ TOPIC = 'notification'
 JOB_SUCCEEDED = 'job.succeeded'
 JOB_FAILED = 'job.failed'
 WATCH_ASSIGNED = 'watch.assigned'
+BOOKKEEPERS = (Role.FINANCE, Role.ADMIN)  # who hears of what happens to the books (rates, reports)
 
 
 class NotificationRead(BaseModel):
@@ -50,6 +54,17 @@ def notify(
     session.add(row)
     session.flush()
     events.record(session, CREATED, ids=[row.id])
+
+
+def notify_roles(
+    session: Session, roles: Iterable[Role], *, kind: str, title: str, body: str | None = None, link: str | None = None
+) -> None:
+    """Leave the same message for every active user holding one of the roles, in the caller's unit of work."""
+    people = session.execute(
+        sa.select(User.id).where(User.active.is_(True), User.role.in_(list(roles))).order_by(User.id)
+    ).scalars()
+    for user_id in people:
+        notify(session, user_id, kind=kind, title=title, body=body, link=link)
 
 
 def latest(actor: Actor, *, offset: int = 0, limit: int = 20) -> Page[NotificationRead]:

@@ -198,7 +198,23 @@ def require(actor: Actor, *permissions: Permission) -> None:
         raise PermissionDenied(STALE)
     for permission in permissions:
         if not actor.can(permission):
-            raise PermissionDenied(f'Your role ({actor.role.value}) may not {permission.description}.')
+            raise PermissionDenied(_refusal(actor, permission))
+
+
+def require_any(actor: Actor, *permissions: Permission) -> None:
+    """Refuse unless the actor holds at least one of the permissions (and is not stale); the sentence names the first.
+
+    For a screen that more than one right opens (rates: whoever sees the ledger or manages rates), so the refusal
+    names the right most people would ask for.
+    """
+    if is_stale(actor):
+        raise PermissionDenied(STALE)
+    if not any(actor.can(permission) for permission in permissions):
+        raise PermissionDenied(_refusal(actor, permissions[0]))
+
+
+def _refusal(actor: Actor, permission: Permission) -> str:
+    return f'Your role ({actor.role.value}) may not {permission.description}.'
 
 
 def effective_permissions(session: Session, role: Role) -> frozenset[Permission]:

@@ -26,8 +26,8 @@ from config import get_settings
 from db.engine import session_scope
 from db.enums import TransactionType
 from db.ledger import Transaction
-from services import money
-from services.permissions import Actor, Permission, require
+from services import money, purchases
+from services.permissions import Actor, Permission, require_any
 from services.scope import watch_in_scope
 
 T = TransactionType
@@ -90,6 +90,14 @@ class CurrencyTotal(BaseModel):
     base_amount: Decimal
 
 
+class WaitingPurchase(BaseModel):
+    """The watch's purchase cost, not booked yet because no rate of its currency is known for its day."""
+
+    amount: Decimal
+    currency: str
+    day: date
+
+
 class WatchPnl(BaseModel):
     watch_id: int
     base_currency: str
@@ -101,17 +109,21 @@ class WatchPnl(BaseModel):
     gross_profit: Decimal
     margin: Decimal | None  # percent of revenue; None without revenue
     fx_difference: Decimal | None  # None unless bought in one currency and sold (in force) in another
+    waiting_purchase: WaitingPurchase | None = None  # not among the lines yet (services/purchases.py)
 
 
 def watch_pnl(actor: Actor, watch_id: int) -> WatchPnl:
     """The watch's P/L for whoever sees the ledger, or its costs (an agent only for their own watches)."""
-    require(actor)
-    if not actor.can(Permission.LEDGER_VIEW):
-        require(actor, Permission.COST_VIEW)
+    require_any(actor, Permission.COST_VIEW, Permission.LEDGER_VIEW)
     with session_scope() as session:
-        watch_in_scope(session, actor, watch_id)
+        watch = watch_in_scope(session, actor, watch_id)
         lines = _lines(session, watch_id)
-        return summarise(watch_id, lines, fx_difference(session, lines))
+        result = summarise(watch_id, lines, fx_difference(session, lines))
+        if purchases.waits(watch):
+            waiting = WaitingPurchase(amount=watch.purchase_cost, currency=watch.purchase_currency,
+                                      day=purchases.purchase_day(watch))  # fmt: skip
+            result.waiting_purchase = waiting
+        return result
 
 
 def summarise(watch_id: int, lines: list[PnlLine], fx: Decimal | None) -> WatchPnl:

@@ -7,7 +7,7 @@ matching: a difference reaches the ledger only as an adjustment Finance approves
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,11 +25,11 @@ from db.reconciliation import StatementImport, StatementLine, StatementMapping
 from db.sales import Sale
 from db.system import AuditEntry
 from db.types import utcnow
-from services import audit, ledger
+from services import audit, ledger, lookups
 from services.errors import Conflict, NotFound, ValidationFailed
 from services.paging import Page, clamp
 from services.permissions import SYSTEM, Actor, Permission, require
-from services.statement_files import GENERIC, ROLES, Mapping, MappingCreate, read_statement
+from services.statement_files import GENERIC, ROLES, Mapping, MappingCreate, ParsedLine, read_statement
 from services.statement_matching import CLAIMING, WINDOW, Matcher
 from services.validation import validated
 
@@ -76,17 +76,11 @@ class ImportRead(BaseModel):
     counts: dict[str, int]
 
 
-class LineRead(BaseModel):
+class LineRead(ParsedLine):
     """A statement line with what it was matched to; `note` says in words why it stands as it does."""
 
     id: int
     import_id: int
-    line_no: int
-    value_date: date
-    amount: Decimal
-    currency: str
-    reference: str | None
-    description: str | None
     status: str
     sale_id: int | None
     transaction_id: int | None
@@ -188,9 +182,7 @@ def import_statement(actor: Actor, filename: str, content: bytes, mapping_id: in
         session.add(row)
         session.flush()
         matcher = Matcher(session, lines)
-        stored = [{'import_id': row.id, 'line_no': line.line_no, 'value_date': line.value_date, 'amount': line.amount,
-                   'currency': line.currency, 'reference': line.reference, 'description': line.description,
-                   **matcher.match(line).values()} for line in lines]  # fmt: skip
+        stored = [{'import_id': row.id, **line.model_dump(), **matcher.match(line).values()} for line in lines]
         session.execute(sa.insert(StatementLine), stored)
         counts = _counts(session, [row.id])[row.id]
         after = {'filename': name, 'mapping': mapping.name, 'lines': len(lines), 'counts': counts}
@@ -407,30 +399,23 @@ def _counts(session: Session, import_ids: list[int]) -> dict[int, dict[str, int]
 
 def _import_reads(session: Session, rows: list[StatementImport]) -> list[ImportRead]:
     counts = _counts(session, [row.id for row in rows])
-    mappings = _names(session, StatementMapping, {row.mapping_id for row in rows})
-    people = _names(session, User, {row.imported_by_id for row in rows})
+    mappings = lookups.names(session, StatementMapping.id, StatementMapping.name, (row.mapping_id for row in rows))
+    people = lookups.names(session, User.id, User.name, (row.imported_by_id for row in rows))
     return [ImportRead(id=row.id, filename=row.filename, mapping_name=mappings.get(row.mapping_id),
                        line_count=row.line_count, imported_by=people.get(row.imported_by_id),
                        created_at=row.created_at, counts=counts[row.id]) for row in rows]  # fmt: skip
 
 
-def _names(session: Session, table: Any, ids: set[int | None]) -> dict[int, str]:
-    wanted = [found for found in ids if found is not None]
-    if not wanted:
-        return {}
-    return dict(session.execute(sa.select(table.id, table.name).where(table.id.in_(wanted))).all())
-
-
 def _line_reads(session: Session, lines: list[StatementLine]) -> list[LineRead]:
     """The lines with what they were matched to and the words that explain each, looked up once for the page."""
-    sales = _by_id(session, Sale, {line.sale_id for line in lines})
-    bookings = _by_id(
-        session, Transaction, {id_ for line in lines for id_ in (line.transaction_id, line.adjustment_id)}
+    sales = lookups.by_id(session, Sale, {line.sale_id for line in lines})
+    bookings = lookups.by_id(
+        session, Transaction, [id_ for line in lines for id_ in (line.transaction_id, line.adjustment_id)]
     )
     targets = {line.id: sales.get(line.sale_id) or bookings.get(line.transaction_id) for line in lines}
     watch_ids = {target.watch_id for target in targets.values() if target and target.watch_id}
-    skus = dict(session.execute(sa.select(Watch.id, Watch.sku).where(Watch.id.in_(watch_ids))).all())
-    people = _names(session, User, {line.decided_by_id for line in lines})
+    skus = lookups.names(session, Watch.id, Watch.sku, watch_ids)
+    people = lookups.names(session, User.id, User.name, (line.decided_by_id for line in lines))
     notes = _notes(session, lines, targets, bookings)
     return [
         LineRead(
@@ -448,11 +433,6 @@ def _line_reads(session: Session, lines: list[StatementLine]) -> list[LineRead]:
 
 _AS_STORED = ('id', 'import_id', 'line_no', 'value_date', 'amount', 'currency', 'reference', 'description', 'status',
               'sale_id', 'transaction_id', 'expected_amount', 'difference', 'adjustment_id', 'decided_at')  # fmt: skip
-
-
-def _by_id(session: Session, table: Any, ids: set[int | None]) -> dict[int, Any]:
-    wanted = [found for found in ids if found is not None]
-    return {row.id: row for row in session.exec(select(table).where(table.id.in_(wanted)))} if wanted else {}
 
 
 def _label(target: Sale | Transaction | None, skus: dict[int, str]) -> str | None:

@@ -284,22 +284,8 @@ def _open_bookings(session: Session, sale_id: int) -> list[Transaction]:
 
 def _reverse(session: Session, actor: Actor, row: Transaction, reason: str) -> Transaction:
     """The negated booking, in its currency and at its rate, linked to everything the original was."""
-    entry = ledger.Entry(
-        type=T.REVERSAL,
-        amount=-row.amount,
-        currency=row.currency,
-        value_date=date.today(),
-        watch_id=row.watch_id,
-        user_id=row.user_id,
-        contact_id=row.contact_id,
-        batch_id=row.batch_id,
-        sale_id=row.sale_id,
-        reverses_id=row.id,
-        reference=row.reference,
-        memo=f'Reversal of {TYPE_LABELS.get(row.type, row.type.value)}: {reason}'[:REASON_MAX_LENGTH],
-        fx_rate=row.fx_rate,
-    )
-    return ledger.post(session, entry, created_by_id=actor.id)
+    memo = f'Reversal of {TYPE_LABELS.get(row.type, row.type.value)}: {reason}'[:REASON_MAX_LENGTH]
+    return ledger.post(session, ledger.reversal(row, memo), created_by_id=actor.id)
 
 
 # --- reading ---------------------------------------------------------------------------------------------------

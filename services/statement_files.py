@@ -143,8 +143,9 @@ def example(date_format: str) -> str:
 # --- reading -----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ParsedLine:
+class ParsedLine(BaseModel):
+    """A line of a statement as read from its file; what is stored of it, and the start of what a screen reads."""
+
     line_no: int
     value_date: date
     amount: Decimal

@@ -35,7 +35,7 @@ from db.places import Batch, Location
 from db.system import AuditEntry
 from db.types import utcnow
 from db.workflow import Stage, StageEvent
-from services import audit, events, grading, money, notifications, reference, settings, sku
+from services import audit, events, grading, money, notifications, purchases, reference, settings, sku
 from services.errors import Conflict, PermissionDenied, ValidationFailed
 from services.permissions import Actor, Permission, require
 from services.scope import scoped, watch_in_scope
@@ -325,7 +325,8 @@ def insert_watch(
 
     `values` come from `intake_values`. An import that keeps a watch's old SKU passes it as `given_sku` after
     checking it is free; otherwise the month's counter gives the next one. The caller records the audit entry
-    (one per watch for intake, one for a whole import).
+    (one per watch for intake, one for a whole import). A purchase cost is booked in the ledger here (see
+    services/purchases.py), so every door a watch comes in by books it.
     """
     _check_links(session, values)
     watch = Watch(
@@ -339,6 +340,7 @@ def insert_watch(
     session.flush()
     session.add(StageEvent(watch_id=watch.id, to_stage_id=stage_id, actor_id=actor.id))
     events.record(session, events.WATCH_CHANGED, ids=[watch.id])
+    purchases.sync(session, actor, watch)
     return watch
 
 
@@ -407,6 +409,8 @@ def update_watch(actor: Actor, watch_id: int, data: WatchUpdate, *, version: int
         if after:
             save_versioned(session, actor, watch, version, after)
             audit.record(session, actor, 'watch.updated', 'watch', watch.id, before=before, after=after)
+            if after.keys() & purchases.SOURCES:
+                purchases.sync(session, actor, watch)
             if 'agent_id' in after:
                 tell_agents(session, actor, [watch])
         return read_watch(session, actor, watch)

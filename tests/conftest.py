@@ -28,6 +28,7 @@ from config import get_settings  # noqa: E402
 from db import engine as db_engine  # noqa: E402
 from services import login_limits  # noqa: E402
 from tests import databases  # noqa: E402
+from tests.fakes.ecb_server import FakeEcb, ecb_server  # noqa: E402
 
 PG_URL = os.environ.get('SV_TEST_DATABASE_URL', '')
 
@@ -83,6 +84,16 @@ def media(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     get_settings.cache_clear()
     yield tmp_path
     monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def ecb(db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEcb]:
+    """A database and the ECB stand-in (tests/fakes/ecb_server.py), configured as the ECB's address."""
+    with ecb_server() as fake:
+        monkeypatch.setenv('SV_ECB_BASE_URL', fake.base_url)
+        get_settings.cache_clear()
+        yield fake
     get_settings.cache_clear()
 
 

@@ -175,12 +175,15 @@ def photo_files(folder: Path) -> list[Path]:
     return [photo_file(folder, f'watch-{n}.jpg', colour) for n, colour in enumerate(((30, 60, 90), (140, 110, 60)))]
 
 
-def see(driver: WebDriver, text: str, *, contains: bool = False, within: str = '', seconds: float = WAIT_SECONDS) -> None:
+def see(
+    driver: WebDriver, text: str, *, contains: bool = False, within: str = '', seconds: float = WAIT_SECONDS
+) -> None:
     """Wait for `text` (an element's own text, or part of it) on a part of the page that live updates redraw;
     `within` is an XPath prefix that narrows where (a dialog, a card)."""
     test = f'contains(text(), {_xpath_string(text)})' if contains else f'normalize-space(text())={_xpath_string(text)}'
     try:
-        WebDriverWait(driver, seconds).until(lambda d: displayed_texts(d, f'{within}//*[{test}]'))
+        # looked for every 0.1 s: a text shown briefly (a job's "Waiting for …") is not missed between looks
+        WebDriverWait(driver, seconds, poll_frequency=0.1).until(lambda d: displayed_texts(d, f'{within}//*[{test}]'))
     except TimeoutException:
         raise AssertionError(f'"{text}" did not appear on {driver.current_url}') from None
 

@@ -25,6 +25,7 @@ from tests.e2e.browsing import (
     log_in,
     quasar_field,
     screenshot,
+    see,
     set_viewport,
     visible_text,
     wait,
@@ -60,24 +61,13 @@ def app_environment() -> Callable[[str], dict[str, str]]:
     return lambda url: {'SV_PUBLIC_URL': url}
 
 
-def _see(driver: WebDriver, text: str, *, contains: bool = False, seconds: float = 15) -> None:
-    """A text on a part of the page that live updates redraw (the job panel, the descriptions card)."""
-    test = f'contains(text(), "{text}")' if contains else f'normalize-space(text())="{text}"'
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if displayed_texts(driver, f'//*[{test}]'):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f'"{text}" did not appear on {driver.current_url}')
-
-
 def _click_until(driver: WebDriver, xpath: str, appears: str) -> None:
     """Click a button of the live card until `appears` shows: a click that lands just as the card redraws (after a
     change it heard of) reaches a button that is gone, as it would for a person, who clicks again."""
     for _ in range(3):
         click(driver, (By.XPATH, xpath))
         try:
-            _see(driver, appears, seconds=5)
+            see(driver, appears, seconds=5)
             return
         except AssertionError:
             continue
@@ -120,7 +110,7 @@ def _photograph_card(driver: WebDriver, name: str) -> None:
 
 def _save_settings(driver: WebDriver) -> None:
     button(driver, 'Save settings').click()
-    _see(driver, 'Settings saved.')
+    see(driver, 'Settings saved.')
 
 
 def test_describe_review_and_approve_with_each_provider(live_app: str, browser: WebDriver):
@@ -139,19 +129,19 @@ def test_describe_review_and_approve_with_each_provider(live_app: str, browser: 
     visible_text(browser, f'Describe all {WATCHES} matching')
     screenshot(browser, 'descriptions-bulk-dialog')
     button(browser, 'Start').click()
-    _see(browser, f'Descriptions of {WATCHES} watches (en, sv, built-in writer)')
+    see(browser, f'Descriptions of {WATCHES} watches (en, sv, built-in writer)')
     _follow_job(browser)
-    _see(browser, f'{WATCHES * 2} of {WATCHES * 2}')  # every watch in both languages
+    see(browser, f'{WATCHES * 2} of {WATCHES * 2}')  # every watch in both languages
     screenshot(browser, 'descriptions-job-finished')
     browser.find_element(By.TAG_NAME, 'body').send_keys(Keys.ESCAPE)
 
     # review on a watch's page: approve the English draft, edit the Swedish one
     watch_id = _ids[0]
     _open_watch(browser, live_app, watch_id)
-    _see(browser, 'No approved text yet')
+    see(browser, 'No approved text yet')
     click(browser, (By.XPATH, '//*[@aria-label="English texts"]//button[.//*[normalize-space(text())="Approve"]]'))
-    _see(browser, 'The English text is approved.')
-    _see(browser, 'Approved')
+    see(browser, 'The English text is approved.')
+    see(browser, 'Approved')
     _click_until(
         browser,
         '//*[@aria-label="Svenska texts"]//button[.//*[normalize-space(text())="Edit"]]',
@@ -163,8 +153,8 @@ def test_describe_review_and_approve_with_each_provider(live_app: str, browser: 
     _type(browser, 'Title', 'Omega Seamaster R000 från 1950, svart urtavla')
     screenshot(browser, 'descriptions-edit-dialog')
     button(browser, 'Save as new draft').click()
-    _see(browser, 'Saved as a new draft.')
-    _see(browser, 'Omega Seamaster R000 från 1950, svart urtavla')
+    see(browser, 'Saved as a new draft.')
+    see(browser, 'Omega Seamaster R000 från 1950, svart urtavla')
     _photograph_card(browser, 'descriptions-watch-reviewed')
 
     with openai_server(api_key='sk-test') as chat:
@@ -178,14 +168,14 @@ def test_describe_review_and_approve_with_each_provider(live_app: str, browser: 
         )
         _type(browser, 'Base URL', chat.base_url)
         _type(browser, 'API key', 'sk-test')
-        _see(browser, 'Omega', contains=True)  # the prompt preview for the sample watch
+        see(browser, 'Omega', contains=True)  # the prompt preview for the sample watch
         screenshot(browser, 'descriptions-settings-openai')
         _save_settings(browser)
         _open_watch(browser, live_app, watch_id)
         button(browser, 'Generate').click()
-        _see(browser, 'new drafts written.', contains=True, seconds=30)
-        _see(browser, 'OpenAI-compatible · gpt-4o-mini', contains=True)
-        _see(browser, 'tokens', contains=True)
+        see(browser, 'new drafts written.', contains=True, seconds=30)
+        see(browser, 'OpenAI-compatible · gpt-4o-mini', contains=True)
+        see(browser, 'tokens', contains=True)
         assert len(chat.requests) == 2  # one per language
         _photograph_card(browser, 'descriptions-watch-openai')
 
@@ -203,9 +193,9 @@ def test_describe_review_and_approve_with_each_provider(live_app: str, browser: 
         _save_settings(browser)
         _open_watch(browser, live_app, watch_id)
         button(browser, 'Generate').click()
-        _see(browser, 'Waiting for Make.com…', contains=True)
+        see(browser, 'Waiting for Make.com…', contains=True)
         _photograph_card(browser, 'descriptions-waiting-make')
-        _see(browser, 'Written by the Make.com scenario', contains=True, seconds=30)
+        see(browser, 'Written by the Make.com scenario', contains=True, seconds=30)
         try:
             wait(browser).until(lambda d: not displayed_texts(d, '//*[contains(text(), "Waiting for Make.com")]'))
         except TimeoutException:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -22,6 +21,7 @@ from tests.e2e.browsing import (
     log_in,
     quasar_field,
     screenshot,
+    see,
     set_viewport,
     visible_text,
     wait,
@@ -65,17 +65,6 @@ def _choose(driver: WebDriver, label: str, option: str) -> None:
     time.sleep(0.3)
 
 
-def _see(driver: WebDriver, text: str) -> None:
-    """`visible_text`, tolerating a screen that is redrawn while it looks (a batch after its status step)."""
-    for _ in range(5):
-        try:
-            visible_text(driver, text)
-            return
-        except StaleElementReferenceException:
-            time.sleep(0.2)
-    raise AssertionError(f'"{text}" kept being redrawn')
-
-
 def _row_count(driver: WebDriver) -> int:
     return len(driver.find_elements(By.CSS_SELECTOR, '.q-table tbody tr:not(.q-tr--no-results)'))
 
@@ -117,7 +106,7 @@ def test_filter_select_batch_deliver_and_export(live_app: str, browser: WebDrive
         in_dialog = f'//div[contains(@class, "q-dialog")]//button[.//*[normalize-space(text())="Mark as {step}"]]'
         time.sleep(0.4)  # the dialog's opening transition
         click(browser, (By.XPATH, in_dialog))
-        _see(browser, step.title())
+        see(browser, step.title())
         wait(browser).until(lambda d: not d.find_elements(By.CSS_SELECTOR, '.q-dialog'))
     screenshot(browser, 'batch-1280')
     assert 'Geneva warehouse' in browser.find_element(By.CSS_SELECTOR, '.q-table tbody').text

@@ -12,7 +12,6 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
@@ -25,6 +24,7 @@ from tests.e2e.browsing import (
     horizontal_overflow,
     log_in,
     screenshot,
+    see,
     set_viewport,
     upload,
     visible_text,
@@ -57,14 +57,6 @@ def _stock(folder: Path) -> Path:
     path = folder / 'stock.csv'
     path.write_text('\n'.join(lines) + '\n', encoding='utf-8')
     return path
-
-
-def _see(driver: WebDriver, text: str) -> None:
-    """Like `visible_text`, for texts on a part of the page that live updates keep redrawing."""
-    try:
-        wait(driver).until(lambda d: displayed_texts(d, f'//*[normalize-space(text())="{text}"]'))
-    except TimeoutException:
-        raise AssertionError(f'"{text}" did not appear on {driver.current_url}') from None
 
 
 def _seconds(eta: str) -> float:
@@ -112,7 +104,7 @@ def test_an_import_and_an_export_run_as_jobs_with_a_live_bar_a_toast_and_a_downl
     upload(browser, _stock(tmp_path))
     visible_text(browser, f'stock.csv: {WATCHES:,} rows, ready to import.')
     button(browser, f'Import {WATCHES:,} watches').click()
-    _see(browser, IMPORT)
+    see(browser, IMPORT)
 
     etas, percents = _follow(browser, _PAGE, 'job-panel-running-1280')
     visible_text(browser, f'{WATCHES:,} watches imported.')
@@ -134,7 +126,7 @@ def test_an_import_and_an_export_run_as_jobs_with_a_live_bar_a_toast_and_a_downl
     visible_text(browser, '1,000+ watches')  # the list counts exactly only up to a thousand
     button(browser, 'Export').click()
     button(browser, 'CSV of all matching').click()
-    _see(browser, EXPORT)
+    see(browser, EXPORT)
     _follow(browser, _DIALOG, 'job-dialog-running-1280')
     wait(browser).until(lambda _: list(tmp_path.glob('watches-*.csv')) and not list(tmp_path.glob('*.crdownload')))
     exported = next(tmp_path.glob('watches-*.csv')).read_text(encoding='utf-8-sig').splitlines()
@@ -145,18 +137,18 @@ def test_an_import_and_an_export_run_as_jobs_with_a_live_bar_a_toast_and_a_downl
     button(browser, 'Close').click()
     browser.find_element(By.XPATH, '//aside//a[.//*[text()="Jobs"]]').click()
     wait_for_path(browser, '/jobs')
-    _see(browser, EXPORT)
-    _see(browser, IMPORT)
+    see(browser, EXPORT)
+    see(browser, IMPORT)
     assert f'{WATCHES:,} / {WATCHES:,}' in browser.find_element(By.CSS_SELECTOR, '.q-table tbody').text
     screenshot(browser, 'jobs-1280')
 
     set_viewport(browser, *TABLET)
     browser.refresh()
-    _see(browser, EXPORT)
+    see(browser, EXPORT)
     screenshot(browser, 'jobs-768')
     assert horizontal_overflow(browser) == 0
     browser.find_elements(By.CSS_SELECTOR, '.q-table tbody tr')[-1].click()  # the import, the older of the two
-    _see(browser, IMPORT)
+    see(browser, IMPORT)
     button(browser, 'All jobs')
     screenshot(browser, 'job-768')
     assert horizontal_overflow(browser) == 0

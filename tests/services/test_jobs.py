@@ -42,6 +42,7 @@ class ProbeKind(JobKind):
         self.holding = threading.Event()
         self.release = threading.Event()
         self.pause = 0.0
+        self.outcome: str | None = None
 
     def plan(self, session, actor, params, directory) -> Plan:
         count = int(params.get('count', 10))
@@ -53,6 +54,8 @@ class ProbeKind(JobKind):
             self.release.wait(30)
         time.sleep(self.pause)
         self.processed.append(key)
+        if self.outcome:
+            ctx.outcome = self.outcome
         if key in self.failing:
             raise ValueError(f'item {key} is broken')
 
@@ -164,6 +167,15 @@ def test_an_item_that_raises_is_a_failed_item_and_the_rest_complete(probe):
     assert probe.processed == [str(number) for number in range(6)]
     assert view.can_retry and view.finished
     assert [(n.kind, n.link) for n in notifications.latest(manager).items] == [('job.succeeded', f'/jobs/{job.id}')]
+
+
+def test_a_job_that_says_what_it_achieved_ends_with_that_sentence(probe):
+    manager = make_user(Role.MANAGER)
+    probe.outcome, probe.failing = '3 rates added', {'1'}
+    job = jobs.start(manager, 'probe', {'count': 3})
+    assert jobs.run(job.id) == 'succeeded'
+    assert jobs.get(manager, job.id).message == '3 rates added, 1 failed.'
+    assert notifications.latest(manager).items[0].body == '3 rates added, 1 failed.'  # the starter hears it too
 
 
 def test_a_job_whose_every_item_failed_has_failed(probe):

@@ -13,7 +13,7 @@ from sqlmodel import select
 from db.engine import session_scope
 from db.enums import Role
 from db.system import Notification
-from services import bus, events, notifications, watches
+from services import bus, events, notifications, users, watches
 from services.errors import NotFound, PermissionDenied
 from services.notifications import WATCH_ASSIGNED, notify
 from services.permissions import Actor
@@ -103,6 +103,20 @@ def test_a_notification_exists_only_if_its_unit_of_work_commits(mia):
         notify(session, mia.id, kind='job.failed', title='Never told')
         raise RuntimeError('the work that the notification tells of failed')
     assert notifications.inbox(mia).unread == 0
+
+
+def test_a_message_for_roles_reaches_each_active_holder_once_and_nobody_else(mia, ada):
+    finance, admin = make_user(Role.FINANCE), make_user(Role.ADMIN)
+    gone = make_user(Role.FINANCE)
+    users.set_active(admin, gone.id, False)
+    with session_scope() as session:
+        notifications.notify_roles(session, notifications.BOOKKEEPERS, kind='fx.failed', title='No rates today',
+                                   body='The ECB did not answer.', link='/finance/fx')  # fmt: skip
+    assert [(row.title, row.link) for row in notifications.latest(finance).items] == [('No rates today', '/finance/fx')]
+    assert [row.title for row in notifications.latest(admin).items] == ['No rates today']
+    with session_scope() as session:
+        told = session.exec(select(Notification.user_id).where(Notification.kind == 'fx.failed')).all()
+    assert sorted(told) == sorted([finance.id, admin.id])  # not the deactivated colleague, the manager or the agent
 
 
 def test_long_titles_and_bodies_are_cut_to_fit(mia):

@@ -9,7 +9,7 @@ from db.engine import session_scope
 from db.enums import Role
 from services import accounts
 from services.errors import PermissionDenied
-from services.permissions import DEFAULT_MATRIX, Permission, require
+from services.permissions import DEFAULT_MATRIX, STALE, Permission, notice_change, require, require_any
 from tests.factories import make_user
 
 
@@ -31,6 +31,23 @@ def test_refusal_names_the_role_and_the_action(db):
         require(seller, Permission.COST_VIEW)
     assert str(caught.value) == 'Your role (seller) may not see purchase costs.'
     require(seller, Permission.INVENTORY_VIEW)
+
+
+def test_any_one_of_several_permissions_will_do_and_a_refusal_names_the_first(db):
+    agent, finance = make_user(Role.AGENT), make_user(Role.FINANCE)
+    require_any(agent, Permission.LEDGER_VIEW, Permission.COST_VIEW)  # the agent sees costs, not the ledger
+    require_any(finance, Permission.LEDGER_VIEW, Permission.USERS_MANAGE)
+    with pytest.raises(PermissionDenied) as caught:
+        require_any(agent, Permission.LEDGER_VIEW, Permission.FX_MANAGE)
+    assert str(caught.value) == 'Your role (agent) may not see the ledger.'
+
+
+def test_any_one_of_several_permissions_still_refuses_a_stale_actor(db):
+    finance = make_user(Role.FINANCE)
+    notice_change(user_ids=[finance.id])  # their account changed after the actor was loaded
+    with pytest.raises(PermissionDenied) as caught:
+        require_any(finance, Permission.LEDGER_VIEW, Permission.FX_MANAGE)
+    assert str(caught.value) == STALE
 
 
 def test_admin_overrides_apply_on_top_of_the_defaults(db):

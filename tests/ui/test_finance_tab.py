@@ -9,7 +9,8 @@ from nicegui import ui
 from nicegui.testing import User
 
 from db.enums import Role
-from tests.factories import make_user
+from services import fx
+from tests.factories import make_user, take_in
 from tests.finance import T, book, sek_watch
 from tests.ui.session import PATIENCE, eventually, open_as
 
@@ -44,6 +45,18 @@ async def test_the_finance_section_shows_the_figures_and_follows_new_bookings(vi
     book(T.SHIPPING, '40', 'EUR', date(2025, 3, 5), watch_id=watch.watch_id)
     await eventually(lambda: _text(visitor, 'finance-profit') == '506.98 EUR', 'the profit after the shipping cost')
     assert ('2025-03-05', 'Shipping', '-40.00 EUR') in _lines(visitor)
+
+
+async def test_a_purchase_waiting_for_a_rate_is_said_until_the_rate_books_it(visitor: User):
+    finance = make_user(Role.FINANCE, email='fay@example.com')
+    bought = date(2025, 3, 4)
+    watch = take_in(make_user(Role.MANAGER), purchase_cost='10000', purchase_currency='SEK', purchased_on=bought)
+    await open_as(visitor, 'fay@example.com', f'/watches/{watch.id}', 'watch-detail')
+    await visitor.should_see('Purchase of 10,000.00 SEK waits for a SEK rate for 2025-03-04', retries=PATIENCE)
+    await visitor.should_see('Exchange rates')  # finance may set the rate from here
+    fx.set_manual_rate(finance, 'SEK', bought, '11.00')  # books the purchase; the section follows the ledger
+    await eventually(lambda: ('2025-03-04', 'Purchase', '-909.09 EUR') in _lines(visitor), 'the booked purchase')
+    await visitor.should_not_see(marker='finance-purchase-waiting')
 
 
 async def test_agents_see_it_on_their_own_watches(visitor: User):
