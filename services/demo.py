@@ -293,6 +293,7 @@ def seed(*, watches: int, seed: int = 42, progress: Progress | None = None) -> s
         counts |= _insert_watches(session, world, slots, report)
         counts |= _insert_sales(session, world, first_watch, report)
         _advance_sequences(session)
+        counts |= _settle(session, world, first_watch)
         audit.record(session, SYSTEM, 'demo.seeded', 'demo', None, after={'seed': seed, **counts})
     maintenance.optimize_database()  # fresh statistics, so the lists and the dashboard pick their indexes
     return _summary(seed, counts, time.perf_counter() - started)
@@ -338,7 +339,8 @@ def _summary(seed: int, counts: dict[str, int], seconds: float) -> str:
         (
             f'Demo data (seed {seed}) loaded in {seconds:.1f} s: {counts["watches"]:,} watches with '
             f'{counts["purchases"]:,} purchases, {counts["sales"]:,} sales ({counts["sale_bookings"]:,} bookings '
-            f'with their fees, shipping and commissions), {counts["images"]:,} photos ({counts["photo_files"]} '
+            f'with their fees, shipping and commissions), {counts["advances"]:,} advances and {counts["payouts"]:,} '
+            f'payouts, {counts["images"]:,} photos ({counts["photo_files"]} '
             f'files), {counts["batches"]:,} batches;',
             f'  new: {counts["users"]} users, {counts["locations"]} locations, {counts["contacts"]} contacts, '
             f'{counts["fx_rates"]:,} FX rates.',
@@ -1064,6 +1066,41 @@ def _earner_rules(session: Session, earners: list[int], currencies: set[str]) ->
                 f'rule {rule.id} pays in {rule.currency}.'
             )
     return rules
+
+
+def _settle(session: Session, world: _World, first_watch: int) -> dict[str, int]:
+    """Each agent is advanced a month's purchases (to the nearest 100) on the month's first day, and
+    every agent and seller is paid a month's commissions on the 5th of the next, as a running business does; so
+    the demo's balances show a little owed, not every purchase ever made. Booked through `ledger.post_many`."""
+    kinds = (T.PURCHASE, T.AGENT_COMMISSION, T.SELLER_COMMISSION)
+    query = sa.select(Transaction.type, Transaction.user_id, Transaction.value_date, Transaction.base_amount).where(
+        Transaction.type.in_(kinds), Transaction.watch_id >= first_watch, Transaction.user_id.is_not(None)
+    )
+    owed: dict[tuple[date, int, TransactionType], Decimal] = {}
+    for kind, user, day, base in session.execute(query).all():
+        settlement = T.ADVANCE if kind is T.PURCHASE else T.PAYOUT
+        key = (_settle_day(settlement, day.replace(day=1)), user, settlement)
+        owed[key] = owed.get(key, Decimal(0)) - base
+    entries = [
+        _settlement(world, kind, user, day, total)
+        for (day, user, kind), total in sorted(owed.items())
+        if total > 0 and day <= world.anchor.date()
+    ]
+    if entries:
+        ledger.post_many(session, entries, created_by_id=world.bookkeeper)
+    return {f'{kind.value}s': sum(entry.type is kind for entry in entries) for kind in (T.ADVANCE, T.PAYOUT)}
+
+
+def _settlement(world: _World, kind: TransactionType, user: int, day: date, total: Decimal) -> ledger.Entry:
+    amount = (total / 100).to_integral_value(ROUND_HALF_EVEN) * 100 if kind is T.ADVANCE else total
+    month = day if kind is T.ADVANCE else (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+    memo = f'{"Advance for" if kind is T.ADVANCE else "Commissions of"} {month:%B %Y}'
+    return ledger.Entry(type=kind, amount=ledger.signed(kind, amount), currency=world.base, value_date=day,
+                        user_id=user, reference=f'{kind.value[:3].upper()}-{month:%Y%m}', memo=memo)  # fmt: skip
+
+
+def _settle_day(kind: TransactionType, month: date) -> date:
+    return month if kind is T.ADVANCE else (month + timedelta(days=32)).replace(day=5)
 
 
 def _sale(world: _World, watch: sa.Row, sale_id: int, references: set[str]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from db.system import AuditEntry
 from db.workflow import Stage, StageEvent
 from services import (
     accounts,
+    balances,
     commissions,
     dashboard,
     demo,
@@ -177,7 +178,7 @@ def _assert_books() -> None:
     """The purchases and the sales booked exactly, every row at the table's rate, the chain sound from the start."""
     transactions = _table(Transaction)
     _assert_purchases_booked([tx for tx in transactions if tx['type'] is T.PURCHASE])
-    _assert_sales_booked([tx for tx in transactions if tx['type'] is not T.PURCHASE])
+    _assert_sales_booked([tx for tx in transactions if tx['type'] not in (T.PURCHASE, T.ADVANCE, T.PAYOUT)])
     rates = {(r['currency'], r['rate_date']): r['rate'] for r in _table(FxRate)}
     base = get_settings().base_currency
     for tx in transactions:
@@ -338,6 +339,37 @@ def test_reports_show_the_revenue_of_the_months_with_sales(db):
     assert {row.key: row.revenue for row in rows if row.revenue} == revenue
     assert {row.key: row.sold for row in rows if row.sold} == dict(sold)
     assert all(row.gross_profit > 0 for row in rows if row.revenue), 'the demo business makes money'
+
+
+def test_agents_are_advanced_their_purchases_and_everyone_is_paid_last_months_commissions(db):
+    demo.seed(watches=WATCHES)
+    today = date.today()
+    spent: Counter = Counter()
+    earned: Counter = Counter()
+    query = sa.select(Transaction.type, Transaction.user_id, Transaction.value_date, Transaction.base_amount)
+    for kind, user, day, base in _rows(query.where(Transaction.user_id.is_not(None))):
+        month = day.replace(day=1)
+        if kind is TransactionType.PURCHASE:
+            spent[user, month] -= base
+        elif kind in (TransactionType.AGENT_COMMISSION, TransactionType.SELLER_COMMISSION):
+            earned[user, month] -= base
+    advances = _settlements(TransactionType.ADVANCE)
+    payouts = _settlements(TransactionType.PAYOUT)
+    assert advances and payouts
+    assert advances == {key: (total / 100).quantize(Decimal(1), ROUND_HALF_EVEN) * 100 for key, total in spent.items()}
+    paid = {(user, (month + timedelta(days=32)).replace(day=5)): total for (user, month), total in earned.items()}
+    assert payouts == {key: total for key, total in paid.items() if key[1] <= today}
+    assert ledger_verify.verify().ok
+    for user in {user for user, _ in spent}:
+        owed = balances.balance(SYSTEM, user).balance
+        unpaid = sum(total for (person, day), total in paid.items() if person == user and day > today)
+        residue = sum(spent[key] - advances[key] for key in spent if key[0] == user)
+        assert owed == unpaid + residue
+
+
+def _settlements(kind: TransactionType) -> dict[tuple[int, date], Decimal]:
+    query = sa.select(Transaction.user_id, Transaction.value_date, Transaction.base_amount)
+    return {(user, day): -base for user, day, base in _rows(query.where(Transaction.type == kind))}
 
 
 def test_a_second_run_adds_to_the_first_and_continues_numbers_and_chain(db):
