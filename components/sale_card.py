@@ -10,13 +10,12 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
-from components import field_errors, format, theme
-from components.dialogs import answer
+from components import format, theme
+from components.dialogs import ask_reason
 from components.offload import call
 from components.sale_dialog import record_sale_dialog
 from config import get_settings
 from services import sales
-from services.errors import ServiceError
 from services.permissions import Actor, Permission
 from services.watches import WatchRead
 
@@ -71,26 +70,14 @@ def _bookings(sale: sales.SaleRead) -> None:
 
 async def _reverse(actor: Actor, sale: sales.SaleRead, redraw: Redraw) -> None:
     """Ask why, then reverse; the reason is required and shown under its field when missing."""
-    with ui.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3').mark('reverse-dialog'):
-        ui.label('Reverse this sale?').classes(theme.CARD_TITLE)
-        ui.label('Every booking of the sale is reversed, its commissions included, and the watch goes back to the '
-                 'stage it was sold from.').classes('text-sm')  # fmt: skip
-        reason = ui.textarea('Reason *').props('outlined autogrow maxlength=500').classes('w-full')
-        reason.mark('reverse-reason')
 
-        async def confirm() -> None:
-            if not field_errors.require({'reason': reason}, 'reason'):
-                return
-            try:
-                await call(sales.reverse_sale, actor, sale.id, reason.value)
-            except ServiceError as error:
-                field_errors.show(error, {'reason': reason})
-                return
-            ui.notify('Sale reversed.', type='positive')
-            dialog.submit(True)
+    async def reverse(reason: str) -> bool:
+        await call(sales.reverse_sale, actor, sale.id, reason)
+        ui.notify('Sale reversed.', type='positive')
+        return True
 
-        with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Keep the sale', on_click=lambda: dialog.submit(False)).props('flat').mark('reverse-cancel')
-            ui.button('Reverse sale', on_click=confirm).props('unelevated color=negative').mark('reverse-confirm')
-    if await answer(dialog):
+    note = ('Every booking of the sale is reversed, its commissions included, and the watch goes back to the stage '
+            'it was sold from.')  # fmt: skip
+    if await ask_reason('Reverse this sale?', reverse, mark='reverse', action='Reverse sale', note=note,
+                        cancel='Keep the sale', action_mark='confirm'):  # fmt: skip
         await redraw()

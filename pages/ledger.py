@@ -8,11 +8,11 @@ from typing import Any
 
 from nicegui import ui
 
-from components import field_errors, format, theme
+from components import format, theme
 from components.booking_dialog import TYPE_LABELS, open_booking
 from components.contact_picker import ContactPicker
 from components.currencies import CURRENCY_CHOICES
-from components.dialogs import answer
+from components.dialogs import ask_reason
 from components.live_screen import follow_ledger
 from components.offload import call
 from components.paged_table import PagedTable
@@ -201,29 +201,17 @@ class _Filters:
 
 async def reverse_dialog(actor: Actor, row: dict[str, Any]) -> bookings.TransactionRead | None:
     """Ask why, then book the reversal; the reason is checked inline, a refusal shows under it."""
-    with ui.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3').mark('reverse-dialog'):
-        ui.label(f'Reverse transaction {row["id"]}').classes(theme.CARD_TITLE)
-        ui.label(f'{row["type_label"]} of {row["amount_text"]} on {row["value_date"]}').classes(theme.SUBTITLE)
-        ui.label('A reversal books the opposite amount at the same rate, dated today.').classes('text-sm')
-        reason = ui.textarea('Reason *').props('outlined autogrow autofocus maxlength=500').classes('w-full')
-        reason.mark('reverse-reason')
-        fields = {'reason': reason}
 
-        async def save() -> None:
-            if not field_errors.require(fields, 'reason'):
-                return
-            try:
-                undone = await call(bookings.reverse, actor, row['id'], reason.value)
-            except ServiceError as error:
-                field_errors.show(error, fields)
-                return
-            ui.notify(f'Transaction {row["id"]} reversed by transaction {undone.id}.', type='positive')
-            dialog.submit(undone)
+    async def reverse(reason: str) -> bookings.TransactionRead:
+        undone = await call(bookings.reverse, actor, row['id'], reason)
+        ui.notify(f'Transaction {row["id"]} reversed by transaction {undone.id}.', type='positive')
+        return undone
 
-        with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Cancel', on_click=lambda: dialog.submit(None)).props('flat').mark('reverse-cancel')
-            ui.button('Reverse', icon='undo', color='negative', on_click=save).mark('reverse-save')
-    return await answer(dialog)
+    return await ask_reason(
+        f'Reverse transaction {row["id"]}', reverse, mark='reverse', action='Reverse', icon='undo',
+        subtitle=f'{row["type_label"]} of {row["amount_text"]} on {row["value_date"]}',
+        note='A reversal books the opposite amount at the same rate, dated today.',
+    )  # fmt: skip
 
 
 # --- verification --------------------------------------------------------------------------------------------------

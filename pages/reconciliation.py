@@ -8,7 +8,7 @@ from typing import Any
 from nicegui import events, ui
 
 from components import field_errors, format, theme
-from components.dialogs import answer
+from components.dialogs import answer, ask_reason
 from components.notices import dead_end
 from components.offload import call
 from components.paged_table import PagedTable
@@ -371,26 +371,11 @@ async def _approve_dialog(actor: Actor, row: dict[str, Any]) -> bool:
 
 
 async def _dismiss_dialog(actor: Actor, row: dict[str, Any]) -> bool:
-    with ui.dialog() as dialog, ui.card().classes('w-full max-w-md gap-3').mark('dismiss-dialog'):
-        ui.label(f'Dismiss line {row["line_no"]}').classes(theme.CARD_TITLE)
-        ui.label(f'{row["amount_text"]} · {row["reference"] or "no reference"} · {row["description"] or ""}').classes(
-            theme.SUBTITLE
-        )
-        fields = {'reason': ui.textarea('Reason *').props('outlined dense autogrow maxlength=500').classes('w-full')}
-        fields['reason'].mark('dismiss-reason')
+    async def dismiss(reason: str) -> bool:
+        await call(reconciliation.dismiss, actor, row['id'], reason)
+        ui.notify(f'Line {row["line_no"]} dismissed.', type='positive')
+        return True
 
-        async def dismiss() -> None:
-            if not field_errors.require(fields, 'reason'):
-                return
-            try:
-                await call(reconciliation.dismiss, actor, row['id'], fields['reason'].value)
-            except ServiceError as error:
-                field_errors.show(error, fields)
-                return
-            ui.notify(f'Line {row["line_no"]} dismissed.', type='positive')
-            dialog.submit(True)
-
-        with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat').mark('dismiss-cancel')
-            ui.button('Dismiss line', icon='block', on_click=dismiss).props('unelevated').mark('dismiss-save')
-    return bool(await answer(dialog))
+    subtitle = f'{row["amount_text"]} · {row["reference"] or "no reference"} · {row["description"] or ""}'
+    return bool(await ask_reason(f'Dismiss line {row["line_no"]}', dismiss, mark='dismiss', action='Dismiss line',
+                                 icon='block', subtitle=subtitle))  # fmt: skip
