@@ -238,17 +238,7 @@ def reverse(actor: Actor, transaction_id: int, reason: str) -> TransactionRead:
         row = _transaction(session, transaction_id)
         require(actor, permission_for(row.type))
         _check_reversible(session, row)
-        entry = ledger.Entry(
-            type=T.REVERSAL,
-            amount=-row.amount,
-            currency=row.currency,
-            value_date=date.today(),
-            **{name: getattr(row, name) for name in ('watch_id', 'user_id', 'contact_id', 'batch_id', 'sale_id')},
-            reverses_id=row.id,
-            reference=row.reference,
-            memo=why,
-            fx_rate=row.fx_rate,
-        )
+        entry = ledger.reversal(row, why)
         try:
             reversal = ledger.post(session, entry, created_by_id=actor.id)
         except sa.exc.IntegrityError:  # a colleague reversed it between our check and our insert
