@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
 _SCRATCH = Path(tempfile.mkdtemp(prefix='svcrm-test-'))
 os.environ['SV_VAR_DIR'] = str(_SCRATCH / 'var')
@@ -26,11 +27,15 @@ if os.environ.get('SV_TEST_REDIS_URL'):
 
 from config import get_settings  # noqa: E402
 from db import engine as db_engine  # noqa: E402
-from services import login_limits  # noqa: E402
+from services import accounts, login_limits  # noqa: E402
 from tests import databases  # noqa: E402
 from tests.fakes.ecb_server import FakeEcb, ecb_server  # noqa: E402
 
 PG_URL = os.environ.get('SV_TEST_DATABASE_URL', '')
+# argon2 is slow on purpose (0.1 s a hash, and as much to check one) and the suite makes and logs in thousands of
+# users, so this process hashes with argon2's own cheapest profile. The hashes are still argon2id and carry their
+# parameters, so they verify anywhere; the apps the browser tests start keep the production cost for new ones.
+accounts._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 
 def pytest_report_header() -> list[str]:
@@ -68,7 +73,7 @@ def database_url(_clones: databases.Clones) -> Iterator[str]:
         os.environ.pop('SV_DATABASE_URL', None)
         get_settings.cache_clear()
         login_limits.get_store.cache_clear()  # every login of the suite comes from 127.0.0.1
-        databases.drop(url)
+        _clones.give_back(url)
 
 
 @pytest.fixture

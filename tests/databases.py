@@ -35,18 +35,24 @@ def clone(template: str, scratch: Path, number: int) -> str:
         return f'sqlite:///{target}'
     url = sa.make_url(template)
     name = f'{url.database}_{os.getpid()}_{number}'
-    _admin(template, f'CREATE DATABASE "{name}" TEMPLATE "{url.database}" STRATEGY FILE_COPY')
+    _admin(template, f'CREATE DATABASE "{name}" TEMPLATE "{url.database}" STRATEGY WAL_LOG')
     return url.set(database=name).render_as_string(hide_password=False)
 
 
 class Clones:
-    """Fresh copies of the template, one per test. On PostgreSQL a thread makes the next ones while a test runs:
-    a clone takes about 0.4 s of the server's time, which would otherwise add minutes to the suite."""
+    """Fresh copies of the template, one per test. On PostgreSQL a thread makes the next ones, and drops the used
+    ones, while a test runs: a clone and a drop take 0.1 to 0.3 s of the server's time each, which would
+    otherwise add minutes to the suite.
+
+    Clones are copied block by block through the WAL (`STRATEGY WAL_LOG`): for a database this small that is
+    several times faster than copying its files, which first forces a checkpoint of the whole server.
+    """
 
     def __init__(self, template: str, scratch: Path, ahead: int = 2) -> None:
         self.template, self.scratch = template, scratch
         self.numbers = itertools.count()
         self.ready: queue.Queue[str | BaseException] = queue.Queue(maxsize=ahead)
+        self.used: queue.Queue[str] = queue.Queue()
         self.stopping = threading.Event()
         self.maker: threading.Thread | None = None
         if not template.startswith('sqlite'):
@@ -61,13 +67,21 @@ class Clones:
             raise made
         return made
 
+    def give_back(self, url: str) -> None:
+        """Drop a test's database: at once on SQLite, by the clone maker on PostgreSQL."""
+        if self.maker is None:
+            drop(url)
+        else:
+            self.used.put(url)
+
     def close(self) -> None:
-        """Stop making clones and drop the ones no test took."""
+        """Stop making clones and drop the ones no test took, and the used ones not dropped yet."""
         self.stopping.set()
         while self.maker is not None and self.maker.is_alive():
             self._drop_ready()
             self.maker.join(timeout=0.1)
         self._drop_ready()
+        self._drop_used()
 
     def _make(self) -> None:
         while not self.stopping.is_set():
@@ -76,6 +90,7 @@ class Clones:
             except BaseException as error:  # handed to the test that waits for it
                 made = error
             while not self.stopping.is_set():
+                self._drop_used()
                 try:
                     self.ready.put(made, timeout=0.1)
                     break
@@ -84,6 +99,13 @@ class Clones:
             else:
                 if isinstance(made, str):
                     drop(made)
+
+    def _drop_used(self) -> None:
+        while True:
+            try:
+                drop(self.used.get_nowait())
+            except queue.Empty:
+                return
 
     def _drop_ready(self) -> None:
         while True:
