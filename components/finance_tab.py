@@ -1,7 +1,8 @@
 """A watch's Finance section: sale, costs, profit, margin and FX difference, and every booking behind them.
 
-It loads and follows its figures by itself: any booking anywhere (`live.ledger_changed`) re-reads the watch's P/L
-through `offload.call` (one indexed query, a few milliseconds), coalesced, so a burst of bookings is one reload.
+It loads and follows its figures by itself: a booking on this watch (`live.watch_booked`) re-reads the watch's P/L
+through `offload.call` (one indexed query, a few milliseconds), coalesced, so a burst of bookings is one reload;
+bookings on other watches leave it alone.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from nicegui import ui
 
 from components import format, theme
 from components.booking_dialog import open_booking
-from components.live_screen import follow_ledger
+from components.live_screen import follow_bookings_of
 from components.memory_pages import SORT, MemoryPages
 from components.offload import call
 from components.paged_table import PagedTable
@@ -68,11 +69,11 @@ class FinanceTab:
             self.table.table.mark('finance-lines')
             self.table.table.add_slot('body-cell-type', _TYPE_SLOT)
             self.table.table.add_slot('body-cell-amount', _AMOUNT_SLOT)
-            self.reloads = follow_ledger(self.reload, pause=1.0)
+            self.reloads = follow_bookings_of(self.watch_id, self.reload, pause=1.0)
         self.reloads.poke()
 
     async def _add_cost(self) -> None:
-        """The booking dialog, fixed on this watch, offering the costs; the new row arrives by `ledger_changed`."""
+        """The booking dialog, fixed on this watch, offering the costs; the new row arrives by `watch_booked`."""
         await open_booking(self.actor, watch_id=self.watch_id, types=COST_TYPES)
 
     async def reload(self) -> None:

@@ -20,11 +20,13 @@ user_changed = Event[[dict]]()  # an account was created or changed: {'id', 'act
 permissions_changed = Event[[list[str]]]()  # the permission matrix changed for these roles
 descriptions_changed = Event[[int]]()  # a watch's listing texts changed (a draft, an edit, an approval, a callback)
 ledger_changed = Event[[list[int]]]()  # ids of transactions just booked (sales, fees, reversals, payouts, ...)
+watch_booked = Event[[list[int]]]()  # ids of the watches those bookings were on
 fx_changed = Event[[list[str]]]()  # currencies whose exchange rates were imported or set by hand
 
 _TOPICS = {
     events.WATCH_CHANGED: lambda message: watch_changed.emit(message['ids']),
     events.LEDGER_CHANGED: lambda message: ledger_changed.emit(message['ids']),
+    events.WATCH_BOOKED: lambda message: watch_booked.emit(message['ids']),
     'job': job_changed.emit,
     'notification': notification.emit,
     bus.RECONNECTED: lambda _message: reconnected.emit(),

@@ -96,16 +96,12 @@ def follow_watches(
 
     Call inside the screen's builder, in the container the screen lives in.
     """
-    subscriptions = Subscriptions()
-    coalescer = Coalescer(reload, subscriptions, pause=pause)
+    return _follow_ids(live.watch_changed, reload, shows, pause)
 
-    def changed(ids: list[int]) -> None:
-        if shows is None or shows(ids):
-            coalescer.poke()
 
-    subscriptions.follow(live.watch_changed, changed)
-    subscriptions.follow(live.reconnected, coalescer.poke)
-    return coalescer
+def follow_bookings_of(watch_id: int, reload: Reload, *, pause: float = PAUSE_SECONDS) -> Coalescer:
+    """Reload the screen being built when something is booked on this watch, and after a reconnect."""
+    return _follow_ids(live.watch_booked, reload, lambda ids: watch_id in ids, pause)
 
 
 def follow(event: Event, reload: Reload, *, pause: float = PAUSE_SECONDS) -> Coalescer:
@@ -119,6 +115,22 @@ def follow(event: Event, reload: Reload, *, pause: float = PAUSE_SECONDS) -> Coa
 
 
 def follow_ledger(reload: Reload, *, pause: float = PAUSE_SECONDS) -> Coalescer:
-    """Reload the screen being built whenever anything is booked (the ids do not say whose or what it touches, so
-    every booking counts), and after a reconnect."""
+    """Reload the screen being built whenever anything is booked (a list or a total over many watches and people),
+    and after a reconnect."""
     return follow(live.ledger_changed, reload, pause=pause)
+
+
+def _follow_ids(
+    event: Event[[list[int]]], reload: Reload, shows: Callable[[list[int]], bool] | None, pause: float
+) -> Coalescer:
+    """Reload when `event` carries ids the screen `shows` (any, if None), and after a reconnect."""
+    subscriptions = Subscriptions()
+    coalescer = Coalescer(reload, subscriptions, pause=pause)
+
+    def changed(ids: list[int]) -> None:
+        if shows is None or shows(ids):
+            coalescer.poke()
+
+    subscriptions.follow(event, changed)
+    subscriptions.follow(live.reconnected, coalescer.poke)
+    return coalescer

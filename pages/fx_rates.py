@@ -165,7 +165,7 @@ class _RatesScreen:
                 theme.SUBTITLE
             )
             with ui.row().classes('w-full gap-2 no-wrap'):
-                currency = ui.select(self.currencies, label='Currency *', with_input=True).classes('w-32')
+                currency = ui.select(self.currencies, label='Currency *', with_input=True).classes('w-40')
                 rate = ui.input('Rate *').props('inputmode=decimal').classes('flex-1')
             day = ui.input('Day *', value=date.today().isoformat()).props('type=date stack-label')
             fields = {'currency': currency, 'rate': rate, 'day': day}

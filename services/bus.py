@@ -161,13 +161,15 @@ def get_bus() -> LocalBus | RedisBus:
 
 
 def broadcast_changes() -> Callable[[], None]:
-    """Forward every committed watch or ledger change to the screens of every web process; returns the unsubscribe.
+    """Forward every committed watch or ledger change (and the watches booked on) to the screens of every web
+    process; returns the unsubscribe.
 
     Called once at start-up by the web process and by each worker, so a change made by a task reaches the
     screens too. The ids travel with the message: a screen reloads only when it shows one of them (or a list
     whose membership they may change).
     """
-    stops = [events.subscribe(name, _forward_change) for name in (events.WATCH_CHANGED, events.LEDGER_CHANGED)]
+    names = (events.WATCH_CHANGED, events.LEDGER_CHANGED, events.WATCH_BOOKED)
+    stops = [events.subscribe(name, _forward_change) for name in names]
 
     def stop_all() -> None:
         for stop in stops:

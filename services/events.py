@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 WATCH_CHANGED = 'watch.changed'
 # Bookings were added to the ledger (a sale, a fee, a reversal, a payout, ...): ids are the transactions'.
 LEDGER_CHANGED = 'ledger.changed'
+# Some of those bookings were on watches: ids are the watches', so a watch's own screen can tell it was touched.
+WATCH_BOOKED = 'ledger.watch_booked'
 
 log = logging.getLogger(__name__)
 _PENDING = 'svcrm.events'  # key in Session.info: {name: {id: None}} in the order recorded

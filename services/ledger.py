@@ -125,6 +125,7 @@ def post_many(session: Session, entries: Sequence[Entry], *, created_by_id: int 
         rows.append(row)
     ids = session.scalars(sa.insert(Transaction).returning(Transaction.id, sort_by_parameter_order=True), rows).all()
     events.record(session, events.LEDGER_CHANGED, ids=ids)
+    events.record(session, events.WATCH_BOOKED, ids=[row['watch_id'] for row in rows if row['watch_id']])
     return list(session.scalars(select(Transaction).where(Transaction.id.in_(ids)).order_by(Transaction.id)))
 
 

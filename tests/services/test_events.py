@@ -1,17 +1,19 @@
-"""Domain events: published after the commit, never after a rollback, and sent by every change to a watch."""
+"""Domain events: published after the commit, never after a rollback, and sent by every change to a watch and
+every booking."""
 
 from __future__ import annotations
 
 import io
 import logging
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from PIL import Image
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.enums import Role
+from db.enums import Role, TransactionType
 from db.inventory import Watch
 from services import events, photos, places, watches, workflow
 from services.errors import Conflict, PermissionDenied
@@ -19,6 +21,7 @@ from services.events import WATCH_CHANGED, Event
 from services.permissions import SYSTEM
 from services.spreadsheets import import_watches
 from tests.factories import make_user, take_in
+from tests.finance import book
 from tests.services.test_inventory import build_stock
 
 
@@ -147,3 +150,20 @@ def test_adding_and_deleting_photos_announce_the_watch(received, media):
     added = photos.add_photos(manager, watch.id, [('front.jpg', buffer.getvalue())])
     photos.delete_photo(manager, watch.id, added.accepted[0].image_id)
     assert received == [Event(WATCH_CHANGED, (watch.id,))] * 3
+
+
+def test_a_booking_announces_the_ledger_and_the_watch_it_was_on(db):
+    """Every booking is a ledger change; only those on a watch name it, so a watch's own screen can tell."""
+    got: list[Event] = []
+    stops = [events.subscribe(name, got.append) for name in (events.LEDGER_CHANGED, events.WATCH_BOOKED)]
+    watch = take_in(make_user(Role.MANAGER))
+    got.clear()  # the intake booked its purchase
+    on_watch = book(TransactionType.SHIPPING, '40', 'EUR', date(2025, 3, 5), watch_id=watch.id)
+    advance = book(TransactionType.ADVANCE, '100', 'EUR', date(2025, 3, 5), user_id=make_user(Role.AGENT).id)
+    for stop in stops:
+        stop()
+    assert got == [
+        Event(events.LEDGER_CHANGED, (on_watch,)),
+        Event(events.WATCH_BOOKED, (watch.id,)),
+        Event(events.LEDGER_CHANGED, (advance,)),
+    ]

@@ -53,6 +53,7 @@ def _no_listeners_left_over() -> Iterator[None]:
         live.permissions_changed,
         live.descriptions_changed,
         live.ledger_changed,
+        live.watch_booked,
         live.fx_changed,
     ]
     for event in events:
