@@ -99,6 +99,15 @@ class SqlBackend:
         filters, which a backend may use to choose how the database should find the page."""
         return self.in_list_order(session, actor, filters, request, self.matching_query(actor, query))
 
+    def in_order(
+        self, session: Session, actor: Actor, query: Query, filters: Filters, request: SearchRequest
+    ) -> tuple[list[int], int, bool]:
+        """The page in list order, the (capped) total and whether it was capped. The total comes first: how many
+        match decides how the page is best found."""
+        total, capped = self._total(session, actor, query, filters, request)
+        ordered = self.ordered(session, actor, query, filters, request, many=capped)
+        return list(session.exec(ordered.offset(request.offset).limit(request.limit)).all()), total, capped
+
     def in_list_order(
         self, session: Session, actor: Actor, filters: Filters, request: SearchRequest, member: sa.ColumnElement[bool]
     ) -> sa.Select:
@@ -123,16 +132,13 @@ class SqlBackend:
         return sa.union(self.words(query), *(select(Watch.id).where(term) for term in identity_terms(actor, query)))
 
     def _search(self, session: Session, actor: Actor, query: Query, request: SearchRequest) -> SearchResult:
-        """By relevance the page comes first (it often tells the total); in list order the (capped) total
-        comes first, since how many match decides how the page is best found."""
+        """By relevance the page comes first, since it often tells the total."""
         filters = conditions(request.filters)
         if request.sort == RELEVANCE or request.limit <= 0:
             ids = self._ranked_page(session, actor, query, filters, request) if request.limit > 0 else []
             total, capped = self._total(session, actor, query, filters, request, len(ids))
         else:
-            total, capped = self._total(session, actor, query, filters, request)
-            ordered = self.ordered(session, actor, query, filters, request, many=capped)
-            ids = list(session.exec(ordered.offset(request.offset).limit(request.limit)).all())
+            ids, total, capped = self.in_order(session, actor, query, filters, request)
         facets, sampled = (
             count_facets(session, actor, [*filters, self.matching_query(actor, query)])
             if request.facets
@@ -155,25 +161,24 @@ class SqlBackend:
         """Each class's newest matches, as many as the page reaches, then the best class of each watch.
 
         Whatever precedes a watch within its class's own list also precedes it in the answer, so reading each
-        class no further than `offset + limit` loses nothing of the page. Identities match few watches, and
-        are taken whole.
+        class no further than `offset + limit` loses nothing of the page.
         """
         reach = request.offset + request.limit
-        heads = []
-        for rank, arm in self._arms(actor, query, filters):
-            if rank != IDENTITY_MATCH:
-                arm = arm.order_by(arm.selected_columns[0].desc()).limit(reach)
-            head = arm.subquery()
-            heads.append(select(head.c.id, sa.literal(rank).label('rank')))
-        found = sa.union_all(*heads).subquery()
-        page = (
-            select(found.c.id)
-            .group_by(found.c.id)
-            .order_by(func.min(found.c.rank), found.c.id.desc())
-            .offset(request.offset)
-            .limit(request.limit)
-        )
-        return list(session.execute(page).scalars())
+        best: dict[int, int] = {}
+        for rank, arm in self._arms(actor, query, filters):  # best class first: the first rank seen is a watch's best
+            for watch_id in self.newest(session, arm, reach, gather=rank == IDENTITY_MATCH):
+                best.setdefault(watch_id, rank)
+        ranked = sorted(best, key=lambda watch_id: (best[watch_id], -watch_id))
+        return ranked[request.offset : reach]
+
+    def newest(self, session: Session, arm: sa.Select, reach: int, *, gather: bool) -> list[int]:
+        """The ids of the `reach` newest watches of one class (an arm of `_arms`).
+
+        With `gather`, for a class of few matches such as identities, every match is found through its own
+        indexes and sorted: `id + 0` keeps the planner from walking the whole table in id order for a rare SKU.
+        """
+        newest_first = (arm.selected_columns[0] + 0).desc() if gather else arm.selected_columns[0].desc()
+        return list(session.execute(arm.order_by(newest_first).limit(reach)).scalars())
 
     def _total(
         self,

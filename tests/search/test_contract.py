@@ -321,6 +321,29 @@ def test_relevance_pages_follow_each_other_without_gaps(catalogue):
         assert catalogue.result(text, actor, offset=1, limit=1).total == len(whole)
 
 
+def test_relevance_pages_are_the_same_whether_the_newest_watches_hold_them_or_not(catalogue):
+    """PostgreSQL looks for each relevance class's page among the newest watches first; how many it looks at
+    must never change the answer."""
+    if not hasattr(catalogue.backend, 'window'):
+        pytest.skip(f'{catalogue.backend.name} reads each relevance class whole')
+    catalogue.add_many(120, agent=catalogue.agent1)
+    catalogue.add_many(60, brand='Tudor')
+    asked = [('zenith', catalogue.manager), ('primero', catalogue.agent1), ('tudor', catalogue.manager),
+             ('el pri', catalogue.manager), ('bracelet', catalogue.manager), ('rolex', catalogue.agent1)]  # fmt: skip
+    pages = [(0, 50), (50, 50), (100, 50), (3, 7)]
+    catalogue.backend.window = 1_000_000
+
+    def answers() -> list[list[str]]:
+        return [catalogue.find(text, actor, offset=offset, limit=limit)
+                for text, actor in asked for offset, limit in pages]  # fmt: skip
+
+    everything = answers()
+    for window in (1, 30, 100):
+        catalogue.backend.window = window
+        assert answers() == everything, window
+    assert [len(page) for page in everything[8:12]] == [50, 11, 0, 7]  # 60 new Tudors and the Black Bay
+
+
 def test_relevance_keeps_to_filters_and_scope(catalogue):
     listed = WatchFilter(stage_ids=[_stage('listed')])
     assert catalogue.find('rolex', filters=listed) in (['gmt', 'datejust'], ['datejust', 'gmt'])
@@ -342,6 +365,41 @@ def test_a_word_in_thousands_of_watches_pages_and_sorts_as_the_list_does(catalog
     best = catalogue.result('zenith', offset=40, limit=20)
     assert len(set(best.ids)) == 20 and (best.total, best.capped) == (TOTAL_CAP, True)
     assert catalogue.result('zenith', catalogue.agent2).ids == []
+
+
+@pytest.mark.parametrize('walk', [2_000, 10], ids=['walk-first', 'bands'])
+def test_words_clustered_in_price_page_by_price_as_the_list_does(catalogue, walk):
+    """Each brand in its own price range, some unpriced, and fresh statistics. PostgreSQL looks for a page among
+    the first watches in price order, then band by band of prices (the walk made short, so the bands are read):
+    pages and totals (cheapest and dearest first, unpriced ones included) are the list's."""
+    if hasattr(catalogue.backend, 'price_walk'):
+        catalogue.backend.price_walk = walk
+    elif walk != 2_000:
+        pytest.skip(f'{catalogue.backend.name} reads a page by price one way')
+    catalogue.add_many(COMMON_WORD // 2)
+    catalogue.add_many(COMMON_WORD // 2, brand='Tudor', dearer=600)
+    with session_scope() as session:
+        session.execute(sa.update(Watch).where(Watch.brand == 'Tudor', Watch.id % 10 == 0).values(asking_price=None))
+        if catalogue.backend.name != 'meili':
+            session.execute(sa.text('ANALYZE watches'))
+        else:
+            catalogue.backend.index(session, list(session.exec(select(Watch.id).where(Watch.brand == 'Tudor'))))
+    primero, tudor, dearer = WatchFilter(model='El Primero'), {'brands': ['Tudor']}, {'price_min': Decimal(1550)}
+    # (words, the search's filters, the list's filters that select the same watches)
+    asked = (('tudor', WatchFilter(), WatchFilter(**tudor)), ('primero', WatchFilter(), primero),
+             ('primero', WatchFilter(**tudor), primero.model_copy(update=tudor)),
+             ('primero', WatchFilter(**dearer), primero.model_copy(update=dearer)))  # fmt: skip
+    capped = set()
+    for text, filters, same in asked:
+        for descending in (False, True):
+            for offset in (0, 100, 700):  # the first band, past the unpriced ones, and far into the list
+                options = {'sort': 'asking_price', 'descending': descending, 'offset': offset}
+                listed = inventory.list_watches(catalogue.manager, same, **options)
+                found = catalogue.result(text, filters=filters, **options)
+                assert found.ids == [row.id for row in listed.items], (text, filters, options)
+                assert (found.total, found.capped) == (listed.total, listed.total_capped), (text, filters, options)
+                capped.add(found.capped)
+    assert capped == {True, False}  # totals past the cap and exact ones
 
 
 def test_a_common_word_among_brands_by_price_pages_as_the_list_does(catalogue):
