@@ -178,7 +178,7 @@ def _bands(session: Session, request: SearchRequest) -> list[sa.ColumnElement[bo
     otherwise (a band of their own)."""
     price = Watch.asking_price
     after, upto = (operator.lt, operator.ge) if request.descending else (operator.gt, operator.le)
-    edges: list[Decimal | None] = [*_price_edges(session, request.filters, request.descending)]
+    edges = _price_edges(session, request.filters, request.descending)
     bands = [
         and_(sa.true() if start is None else after(price, start), sa.true() if end is None else upto(price, end))
         for start, end in zip([None, *edges], [*edges, None], strict=True)
@@ -200,9 +200,8 @@ def _price_edges(session: Session, wanted: WatchFilter, descending: bool) -> lis
     for value in histogram[1:]:
         shares[value] += (1 - null_share - sum(common_shares or [])) / (len(histogram) - 1)
     low, high = wanted.price_min, wanted.price_max
-    values = sorted(
-        (v for v in shares if (low is None or v >= low) and (high is None or v <= high)), reverse=descending
-    )
+    in_range = [value for value in shares if (low is None or value >= low) and (high is None or value <= high)]
+    values = sorted(in_range, reverse=descending)
     total, seen, edges = sum(shares[value] for value in values), 0.0, []
     targets = iter(BAND_SHARES)
     target = next(targets)
